@@ -1,0 +1,1 @@
+"""The embedded MQTT broker: amqtt with token auth, per-token isolation and delivery receipts."""

@@ -1,0 +1,1 @@
+"""Test support: real brokers, real MQTT clients and real processes, started on ephemeral ports."""
