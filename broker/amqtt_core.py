@@ -20,9 +20,22 @@ from typing import Any
 from amqtt.adapters import BufferReader, ReaderAdapter, WriterAdapter
 from amqtt.broker import Broker
 from amqtt.contexts import Action
-from amqtt.errors import MQTTError
+from amqtt.errors import AMQTTError, MQTTError, NoDataError
+from amqtt.mqtt import packet_class
 from amqtt.mqtt.connack import NOT_AUTHORIZED, ConnackPacket
 from amqtt.mqtt.constants import QOS_0, QOS_1
+from amqtt.mqtt.packet import (
+    DISCONNECT,
+    PINGREQ,
+    PUBACK,
+    PUBCOMP,
+    PUBLISH,
+    PUBREC,
+    PUBREL,
+    SUBSCRIBE,
+    UNSUBSCRIBE,
+    MQTTFixedHeader,
+)
 from amqtt.mqtt.protocol.broker_handler import BrokerProtocolHandler
 from amqtt.mqtt.puback import PubackPacket
 from amqtt.mqtt.publish import PublishPacket
@@ -83,10 +96,60 @@ class RelayProtocolHandler(BrokerProtocolHandler):
 
     relay: "RelayBroker | None" = None
     is_gateway = False
+    max_packet_bytes = 8192
 
-    def handle_read_timeout(self) -> None:
-        """Close a connection that stayed silent for 1.5 x its keep-alive."""
-        asyncio.ensure_future(self.handle_connection_closed())
+    async def _reader_loop(self) -> None:
+        """Read whole packets until the peer goes; a late, oversized or malformed packet closes the connection.
+
+        amqtt's own loop skips a packet it cannot parse and goes on reading from the middle of it
+        (a zombie connection), waits forever on a silent client, and accepts any packet size.
+        """
+        assert self.session is not None and self._reader_ready is not None
+        self._reader_ready.set()
+        handlers = self._client_packet_handlers()
+        pending: set[asyncio.Task[None]] = set()
+        try:
+            while True:
+                packet = await asyncio.wait_for(self._read_packet(), self.session.keep_alive or None)
+                if packet is None or packet.fixed_header.packet_type not in handlers:
+                    break
+                task = asyncio.create_task(handlers[packet.fixed_header.packet_type](packet))
+                pending.add(task)
+                task.add_done_callback(pending.discard)
+        except (TimeoutError, MQTTError, AMQTTError, NoDataError, ConnectionError, asyncio.IncompleteReadError):
+            pass  # keep-alive expired, or the peer broke the protocol: either way the connection ends here
+        except asyncio.CancelledError:
+            pass
+        for task in pending:
+            task.cancel()
+        await self.handle_connection_closed()
+        self._reader_stopped.set()
+        await self.stop()
+
+    async def _read_packet(self) -> Any:
+        assert self.reader is not None
+        header = await MQTTFixedHeader.from_stream(self.reader)
+        if header is None or header.bytes_length + header.remaining_length > self.max_packet_bytes:
+            return None
+        body = await self.reader.read(header.remaining_length) if header.remaining_length else b""
+        stream = BufferReader(body)
+        packet = await packet_class(header).from_stream(stream, fixed_header=header)
+        if await stream.read(1):
+            raise MQTTError("trailing bytes after packet")
+        return packet
+
+    def _client_packet_handlers(self) -> dict[int, Any]:
+        return {
+            PUBLISH: self.handle_publish,
+            PUBACK: self.handle_puback,
+            PUBREC: self.handle_pubrec,
+            PUBREL: self.handle_pubrel,
+            PUBCOMP: self.handle_pubcomp,
+            SUBSCRIBE: self.handle_subscribe,
+            UNSUBSCRIBE: self.handle_unsubscribe,
+            PINGREQ: self.handle_pingreq,
+            DISCONNECT: self.handle_disconnect,
+        }
 
     async def handle_publish(self, publish_packet: PublishPacket) -> None:
         """Route a gateway QoS 1 publish, then send its receipt, then its PUBACK."""
@@ -143,6 +206,7 @@ class RelayBroker(Broker):
 
     def _prepare(self, session: Session, handler: RelayProtocolHandler) -> None:
         handler.relay = self
+        handler.max_packet_bytes = self.settings.max_packet_bytes
         handler.is_gateway = session.username == self.settings.gateway_username
         session.clean_session = True  # nothing is ever kept for an offline device
         session.parent = 0
@@ -195,7 +259,9 @@ class RelayBroker(Broker):
         await self.route_from(client_session, topic, message.data, message.qos or QOS_0)
         return True
 
-    async def _broadcast_message(self, session: Session | None, topic: str | None, data: Any, force_qos: int | None = None) -> None:
+    async def _broadcast_message(
+        self, session: Session | None, topic: str | None, data: Any, force_qos: int | None = None
+    ) -> None:
         if topic:
             await self.route_from(session, topic, data, force_qos or QOS_0)
 

@@ -1,7 +1,7 @@
 """amqtt auth plugin: devices log in with their token as username, the gateway with the shared secret."""
 
-from dataclasses import dataclass
 import hmac
+from dataclasses import dataclass
 
 from amqtt.plugins.base import BaseAuthPlugin
 from amqtt.session import Session

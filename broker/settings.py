@@ -19,6 +19,7 @@ class BrokerSettings:
     gateway_username: str = "gateway"
     gateway_secret: str = ""
     max_connections: int = 20000
+    max_packet_bytes: int = 8192
     connect_timeout_s: float = 10.0
     log_level: str = "INFO"
 
@@ -32,6 +33,7 @@ class BrokerSettings:
             "gateway_username": environ.get("GATEWAY_USERNAME", cls.gateway_username),
             "gateway_secret": environ.get("GATEWAY_SECRET", ""),
             "max_connections": _integer(environ, "MQTT_MAX_CONNECTIONS", cls.max_connections, 1, 10**6, problems),
+            "max_packet_bytes": _integer(environ, "MQTT_MAX_PACKET_BYTES", cls.max_packet_bytes, 64, 268435455, problems),
             "connect_timeout_s": _number(environ, "MQTT_CONNECT_TIMEOUT_S", cls.connect_timeout_s, problems),
             "log_level": environ.get("LOG_LEVEL", cls.log_level).upper(),
         }

@@ -3,7 +3,7 @@
 import re
 import secrets
 
-TOKEN_ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-"
+TOKEN_ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-"  # noqa: S105 - an alphabet
 TOKEN_MIN_CHARS = 12
 TOKEN_MAX_CHARS = 64
 GENERATED_TOKEN_CHARS = 24  # "awtrix/" + 24 = 31 chars, inside AWTRIX 3's 36-char prefix budget

@@ -25,12 +25,7 @@ def token_of_topic(topic: str) -> str | None:
 
 def topic_in_namespace(token: str, topic: str) -> bool:
     """Return True when a topic name (no wildcards) lies inside token's namespace."""
-    return (
-        token_of_topic(topic) == token
-        and "+" not in topic
-        and "#" not in topic
-        and "\x00" not in topic
-    )
+    return token_of_topic(topic) == token and "+" not in topic and "#" not in topic and "\x00" not in topic
 
 
 def filter_in_namespace(token: str, topic_filter: str) -> bool:

@@ -30,9 +30,7 @@ def test_receipt_counts_each_device_once_even_with_overlapping_filters(
     second.expect_only(f"awtrix/{token}/notify", b"{}")
 
 
-def test_qos1_publish_reaches_qos0_subscriber_at_qos0(
-    device: Callable[..., Device], gateway: BareGateway, token: str
-) -> None:
+def test_qos1_publish_reaches_qos0_subscriber_at_qos0(device: Callable[..., Device], gateway: BareGateway, token: str) -> None:
     clock = device(token)
     clock.subscribe(f"awtrix/{token}/notify", qos=0)
     gateway.send(topic_for(token, "notify"), b"{}")

@@ -1,13 +1,13 @@
 """Run the real embedded broker (RelayBroker) in a background thread on 127.0.0.1 port 0."""
 
 import asyncio
-from dataclasses import replace
 import threading
+from dataclasses import replace
 
 from broker.amqtt_core import RelayBroker
 from broker.settings import BrokerSettings
 
-TEST_SECRET = "test-gateway-secret"  # noqa: S105 - a test credential for a broker bound to loopback
+TEST_SECRET = "test-gateway-secret"
 
 
 class EmbeddedBroker:

@@ -1,9 +1,9 @@
 """Real paho-mqtt clients acting as devices and as a bare gateway, with event-based waits."""
 
-from dataclasses import dataclass, field
 import itertools
 import queue
 import threading
+from dataclasses import dataclass, field
 
 import paho.mqtt.client as mqtt
 from paho.mqtt.enums import CallbackAPIVersion

@@ -1,0 +1,30 @@
+"""Broker settings come from the environment, with every problem reported at once."""
+
+import pytest
+
+from broker.settings import BrokerSettings, SettingsError
+
+
+def test_defaults_need_only_the_secret() -> None:
+    settings = BrokerSettings.from_env({"GATEWAY_SECRET": "x" * 32})
+    assert (settings.mqtt_port, settings.gateway_username, settings.max_packet_bytes) == (1883, "gateway", 8192)
+
+
+def test_missing_secret_is_refused_with_its_name() -> None:
+    with pytest.raises(SettingsError, match="GATEWAY_SECRET"):
+        BrokerSettings.from_env({})
+
+
+def test_all_problems_are_reported_together() -> None:
+    with pytest.raises(SettingsError) as caught:
+        BrokerSettings.from_env({"MQTT_PORT": "http", "MQTT_MAX_CONNECTIONS": "0", "GATEWAY_USERNAME": "abcdefghijklmnop"})
+    message = str(caught.value)
+    for name in ("GATEWAY_SECRET", "MQTT_PORT", "MQTT_MAX_CONNECTIONS", "GATEWAY_USERNAME"):
+        assert name in message
+
+
+def test_values_are_parsed() -> None:
+    settings = BrokerSettings.from_env(
+        {"GATEWAY_SECRET": "s", "MQTT_PORT": "0", "HOST": "127.0.0.1", "MQTT_CONNECT_TIMEOUT_S": "2.5"}
+    )
+    assert (settings.mqtt_port, settings.host, settings.connect_timeout_s) == (0, "127.0.0.1", 2.5)
