@@ -21,3 +21,7 @@ def generate_token(length: int = GENERATED_TOKEN_CHARS) -> str:
     if not TOKEN_MIN_CHARS <= length <= TOKEN_MAX_CHARS:
         raise ValueError(f"token length must be {TOKEN_MIN_CHARS}..{TOKEN_MAX_CHARS}")
     return "".join(secrets.choice(TOKEN_ALPHABET) for _ in range(length))
+
+
+if __name__ == "__main__":
+    print(generate_token())

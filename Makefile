@@ -1,0 +1,45 @@
+# awtrix-cloud: `make run` starts gateway + embedded broker; `make test` sets up and runs every test.
+SHELL := /bin/bash
+VENV ?= .venv
+BIN := $(VENV)/bin
+PYTHON ?= python3
+
+HOST ?= 127.0.0.1
+PORT ?= 8000
+MQTT_PORT ?= 1883
+export HOST PORT MQTT_PORT
+
+.PHONY: setup system-deps run run-web test lint token bench soak clean
+
+$(BIN)/.installed: requirements.txt requirements-dev.txt
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	touch $@
+
+setup: $(BIN)/.installed
+
+# Debian packages the tests need (Mosquitto for interop, end-to-end and bridge tests).
+system-deps:
+	@command -v mosquitto >/dev/null 2>&1 || [ -x /usr/sbin/mosquitto ] || { \
+	  echo "installing Debian's mosquitto and mosquitto-clients"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq mosquitto mosquitto-clients >/dev/null; }
+
+# Whole system on the embedded broker, in the foreground; Ctrl-C stops both processes.
+# A gateway<->broker secret is generated for this local run unless GATEWAY_SECRET is set.
+# With MQTT_URL set (an external broker), only the gateway is started.
+run: setup
+	@export PATH="$(abspath $(BIN)):$$PATH"; \
+	export GATEWAY_SECRET="$${GATEWAY_SECRET:-$$($(BIN)/python -c 'import secrets; print(secrets.token_urlsafe(32))')}"; \
+	if [ -n "$$MQTT_URL" ]; then exec honcho start -f Procfile web; else exec honcho start -f Procfile; fi
+
+test: setup system-deps
+	$(BIN)/pytest
+
+lint: setup
+	$(BIN)/ruff check .
+
+token: setup
+	@$(BIN)/python -m common.tokens
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache
