@@ -36,6 +36,7 @@ class Device:
     keepalive: int = 60
     protocol: int = mqtt.MQTTv311
     host: str = "127.0.0.1"
+    bind_address: str = ""
     messages: "queue.Queue[Received]" = field(default_factory=queue.Queue)
 
     def __post_init__(self) -> None:
@@ -57,7 +58,7 @@ class Device:
 
     def connect(self, timeout: float = WAIT_S) -> int:
         """Connect, wait for the CONNACK and return its return code (0 = accepted)."""
-        self.client.connect(self.host, self.port, keepalive=self.keepalive)
+        self.client.connect(self.host, self.port, keepalive=self.keepalive, bind_address=self.bind_address)
         self.client.loop_start()
         return self._connack.get(timeout=timeout)
 

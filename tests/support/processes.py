@@ -1,0 +1,93 @@
+"""Start the real broker and gunicorn processes the way the Procfile does, and read their output."""
+
+import os
+import queue
+import re
+import shlex
+import signal
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Mapping
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+BIN = Path(sys.executable).parent
+START_S = 20.0
+
+
+class Process:
+    """A child process whose merged stdout/stderr is captured line by line."""
+
+    def __init__(self, args: list[str], env: Mapping[str, str]) -> None:
+        """Start the process in the repository root with env added to a clean copy of ours."""
+        full_env = {**os.environ, "PATH": f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}", **env}
+        self.popen = subprocess.Popen(args, cwd=ROOT, env=full_env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        self.lines: list[str] = []
+        self._new: queue.Queue[str] = queue.Queue()
+        self._reader = threading.Thread(target=self._pump, daemon=True)
+        self._reader.start()
+
+    def wait_for(self, pattern: str, timeout: float = START_S) -> re.Match[str]:
+        """Return the first output line matching pattern (including lines already seen)."""
+        regex = re.compile(pattern)
+        for line in list(self.lines):
+            if match := regex.search(line):
+                return match
+        deadline = time.monotonic() + timeout
+        while (left := deadline - time.monotonic()) > 0:
+            try:
+                line = self._new.get(timeout=left)
+            except queue.Empty:
+                break
+            if match := regex.search(line):
+                return match
+        raise AssertionError(f"no line matching {pattern!r} within {timeout} s; output:\n{self.output}")
+
+    @property
+    def output(self) -> str:
+        """Everything the process printed so far."""
+        return "".join(self.lines)
+
+    def stop(self, sig: int = signal.SIGTERM, timeout: float = 15.0) -> int:
+        """Send sig, wait for the exit and the last output, and return the exit code."""
+        if self.popen.poll() is None:
+            self.popen.send_signal(sig)
+        try:
+            code = self.popen.wait(timeout)
+        except subprocess.TimeoutExpired:
+            self.popen.kill()
+            code = self.popen.wait()
+        self._reader.join(5)
+        return code
+
+    def _pump(self) -> None:
+        assert self.popen.stdout is not None
+        for line in self.popen.stdout:
+            self.lines.append(line)
+            self._new.put(line)
+
+
+def procfile_command(process_type: str) -> list[str]:
+    """Return the command the Procfile gives for a process type, so tests start exactly what users start."""
+    for line in (ROOT / "Procfile").read_text().splitlines():
+        name, _, command = line.partition(":")
+        if name.strip() == process_type:
+            return shlex.split(command)
+    raise KeyError(process_type)
+
+
+def start_broker(env: Mapping[str, str]) -> tuple[Process, int]:
+    """Run the Procfile's broker on 127.0.0.1 port 0 and return it with its bound port."""
+    process = Process(procfile_command("broker"), {"HOST": "127.0.0.1", "MQTT_PORT": "0", **env})
+    port = int(process.wait_for(r"MQTT broker listening on [\d.]+:(\d+)").group(1))
+    return process, port
+
+
+def start_gateway(env: Mapping[str, str], workers: int = 3) -> tuple[Process, int]:
+    """Run the Procfile's web process on 127.0.0.1 port 0 and return it with its bound port."""
+    settings = {"HOST": "127.0.0.1", "PORT": "0", "WEB_CONCURRENCY": str(workers), **env}
+    process = Process(procfile_command("web"), settings)
+    port = int(process.wait_for(r"Listening at: http://[\d.]+:(\d+)").group(1))
+    return process, port
