@@ -1,0 +1,1 @@
+"""The HTTP gateway: accept webhooks and publish them to devices over MQTT."""

@@ -1,0 +1,205 @@
+"""Define every error the HTTP API can answer with: one root, stable codes, one catalog."""
+
+
+class ApiError(Exception):
+    """Root of every HTTP API error: an HTTP status, a stable snake_case code and a message."""
+
+    status: int = 500
+    code: str = "internal_error"
+    default_message: str = "The gateway failed unexpectedly."
+    retry_after_s: int | None = None
+
+    def __init__(self, message: str | None = None) -> None:
+        self.message = message or self.default_message
+        super().__init__(self.message)
+
+    def headers(self) -> dict[str, str]:
+        """Return the extra response headers this error carries."""
+        if self.retry_after_s is None:
+            return {}
+        return {"Retry-After": str(self.retry_after_s)}
+
+
+class MissingToken(ApiError):
+    """The request names no token."""
+
+    status, code = 400, "missing_token"
+    default_message = "Send the device token as ?token=... or as 'Authorization: Bearer <token>'."
+
+
+class InvalidToken(ApiError):
+    """The token is not well-formed."""
+
+    status, code = 400, "invalid_token"
+    default_message = "A token is 12 to 64 characters from A-Z, a-z, 0-9, '_' and '-'."
+
+
+class ConflictingTokens(ApiError):
+    """The query string and the Authorization header name different tokens."""
+
+    status, code = 400, "conflicting_tokens"
+    default_message = "The token in the query string and the one in the Authorization header differ."
+
+
+class MissingMode(ApiError):
+    """The request names no mode."""
+
+    status, code = 400, "missing_mode"
+    default_message = "Send the mode as ?mode=..., for example ?mode=notify."
+
+
+class UnknownMode(ApiError):
+    """The mode is not one the gateway forwards."""
+
+    status, code = 400, "unknown_mode"
+    default_message = "The gateway does not forward this mode."
+
+
+class ModeNotEnabled(ApiError):
+    """The mode is dangerous and the operator has not enabled it."""
+
+    status, code = 403, "mode_not_enabled"
+    default_message = "This mode is disabled on this gateway; the operator can enable it with EXTRA_MODES."
+
+
+class InvalidAppName(ApiError):
+    """A custom/<app> mode carries no or a malformed app name."""
+
+    status, code = 400, "invalid_app_name"
+    default_message = "Use mode=custom/<app> where <app> is 1 to 32 characters from A-Z, a-z, 0-9, '_' and '-'."
+
+
+class InvalidEncoding(ApiError):
+    """The body is not UTF-8."""
+
+    status, code = 400, "invalid_encoding"
+    default_message = "The body must be UTF-8."
+
+
+class InvalidJson(ApiError):
+    """The body is not valid JSON."""
+
+    status, code = 400, "invalid_json"
+    default_message = "The body is not valid JSON."
+
+
+class BodyNotObject(ApiError):
+    """The mode needs a JSON object (or an array of them) and got something else."""
+
+    status, code = 400, "body_not_object"
+    default_message = "This mode needs a JSON object."
+
+
+class BodyNotString(ApiError):
+    """The mode needs a JSON string and got something else."""
+
+    status, code = 400, "body_not_string"
+    default_message = "This mode needs a JSON string."
+
+
+class BodyRequired(ApiError):
+    """The mode needs a body and the request has none."""
+
+    status, code = 400, "body_required"
+    default_message = "This mode needs a JSON body."
+
+
+class BodyTooLarge(ApiError):
+    """The body, or the MQTT message made from it, is too large."""
+
+    status, code = 413, "body_too_large"
+    default_message = "The body is larger than this gateway accepts."
+
+
+class UnsupportedMediaType(ApiError):
+    """The body is not declared as JSON."""
+
+    status, code = 415, "unsupported_media_type"
+    default_message = "Send the body with 'Content-Type: application/json'."
+
+
+class BadRequest(ApiError):
+    """The HTTP request itself is malformed."""
+
+    status, code = 400, "bad_request"
+    default_message = "The HTTP request is malformed."
+
+
+class NotFound(ApiError):
+    """No endpoint has this path."""
+
+    status, code = 404, "not_found"
+    default_message = "No endpoint here; webhooks go to POST /cloud."
+
+
+class MethodNotAllowed(ApiError):
+    """The endpoint exists but not for this HTTP method."""
+
+    status, code = 405, "method_not_allowed"
+    default_message = "This endpoint does not accept this HTTP method."
+
+
+class HttpError(ApiError):
+    """Any other HTTP-level error, with the status the HTTP layer chose."""
+
+    code = "http_error"
+    default_message = "The HTTP request could not be handled."
+
+    def __init__(self, status: int, message: str | None = None) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+class BrokerUnavailable(ApiError):
+    """The gateway is not connected to the MQTT broker right now."""
+
+    status, code, retry_after_s = 503, "broker_unavailable", 1
+    default_message = "The gateway is not connected to its MQTT broker; retry shortly."
+
+
+class BrokerTimeout(ApiError):
+    """The broker did not acknowledge the message in time."""
+
+    status, code, retry_after_s = 503, "broker_timeout", 1
+    default_message = "The MQTT broker did not confirm the message in time; it may still be delivered."
+
+
+class BrokerRejected(ApiError):
+    """The broker refused the message (an MQTT 5 PUBACK failure other than 'no subscribers')."""
+
+    status, code = 502, "broker_rejected"
+    default_message = "The MQTT broker refused the message."
+
+
+class InternalError(ApiError):
+    """Something failed inside the gateway; the details stay in the log."""
+
+    status, code = 500, "internal_error"
+
+
+ERRORS: tuple[type[ApiError], ...] = (
+    MissingToken,
+    InvalidToken,
+    ConflictingTokens,
+    MissingMode,
+    UnknownMode,
+    ModeNotEnabled,
+    InvalidAppName,
+    InvalidEncoding,
+    InvalidJson,
+    BodyNotObject,
+    BodyNotString,
+    BodyRequired,
+    BodyTooLarge,
+    UnsupportedMediaType,
+    BadRequest,
+    NotFound,
+    MethodNotAllowed,
+    HttpError,
+    BrokerUnavailable,
+    BrokerTimeout,
+    BrokerRejected,
+    InternalError,
+)
+
+ERROR_CODES: tuple[str, ...] = tuple(error.code for error in ERRORS)

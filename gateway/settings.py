@@ -1,0 +1,203 @@
+"""Read the gateway's settings from the environment once, reporting every problem at once."""
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from urllib.parse import SplitResult, unquote, urlsplit
+
+from common.tokens import is_valid_token
+from gateway.modes import DANGEROUS_MODES
+
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+MIN_SECRET_CHARS = 16
+_TRUE = frozenset({"1", "true", "yes", "on"})
+_FALSE = frozenset({"0", "false", "no", "off"})
+_URL_DEFAULT_PORTS = {"mqtt": 1883, "mqtts": 8883}
+
+
+class SettingsError(Exception):
+    """One or more environment variables are missing or invalid; each problem names its variable."""
+
+    def __init__(self, problems: list[str]) -> None:
+        self.problems = tuple(problems)
+        super().__init__("invalid gateway settings:\n" + "\n".join(f"  {problem}" for problem in problems))
+
+
+@dataclass(frozen=True)
+class BrokerSettings:
+    """Where the gateway publishes and how it logs in."""
+
+    host: str = "127.0.0.1"
+    port: int = 1883
+    username: str | None = "gateway"
+    password: str | None = field(default=None, repr=False)
+    tls: bool = False
+    # An external broker speaks MQTT 5 and signals delivery with PUBACK reason codes;
+    # the embedded one speaks MQTT 3.1.1 and sends a receipt before each PUBACK.
+    external: bool = False
+
+
+@dataclass(frozen=True)
+class GatewaySettings:
+    """Everything the gateway process is configured with."""
+
+    broker: BrokerSettings = BrokerSettings()
+    publish_timeout_s: float = 1.5
+    hide_presence: bool = False
+    extra_modes: frozenset[str] = frozenset()
+    log_level: str = "INFO"
+    max_body_bytes: int = 8192
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str]) -> "GatewaySettings":
+        """Parse settings from environment variables; raise SettingsError listing every bad one."""
+        read = _Reader(environ)
+        url = read.text("MQTT_URL")
+        broker = _broker_from_url(read, url) if url else _embedded_broker(read)
+        settings = cls(
+            broker=broker,
+            publish_timeout_s=read.number("PUBLISH_TIMEOUT_S", cls.publish_timeout_s, 0.1, 10.0),
+            hide_presence=read.boolean("HIDE_PRESENCE", cls.hide_presence),
+            extra_modes=_extra_modes(read),
+            log_level=read.choice("LOG_LEVEL", cls.log_level, LOG_LEVELS),
+            max_body_bytes=read.integer("MAX_BODY_BYTES", cls.max_body_bytes, 64, 1_048_576),
+        )
+        if read.problems:
+            raise SettingsError(read.problems)
+        return settings
+
+
+class _Reader:
+    """Read typed values from an environment, collecting problems instead of stopping at the first."""
+
+    def __init__(self, environ: Mapping[str, str]) -> None:
+        self.environ = environ
+        self.problems: list[str] = []
+
+    def fail(self, name: str, problem: str) -> None:
+        self.problems.append(f"{name}: {problem}")
+
+    def text(self, name: str, default: str | None = None) -> str | None:
+        # An empty variable counts as unset: compose files and .env templates often leave them empty.
+        value = self.environ.get(name, "").strip()
+        return value or default
+
+    def integer(self, name: str, default: int, low: int, high: int) -> int:
+        raw = self.text(name)
+        if raw is None:
+            return default
+        try:
+            value = int(raw)
+        except ValueError:
+            value = low - 1
+        if not low <= value <= high:
+            self.fail(name, f"must be a whole number from {low} to {high}")
+            return default
+        return value
+
+    def number(self, name: str, default: float, low: float, high: float) -> float:
+        raw = self.text(name)
+        if raw is None:
+            return default
+        try:
+            value = float(raw)
+        except ValueError:
+            value = math.nan
+        if not low <= value <= high:
+            self.fail(name, f"must be a number from {low} to {high}")
+            return default
+        return value
+
+    def boolean(self, name: str, default: bool) -> bool:
+        raw = self.text(name)
+        if raw is None:
+            return default
+        value = parse_bool(raw)
+        if value is None:
+            self.fail(name, "must be true or false")
+            return default
+        return value
+
+    def choice(self, name: str, default: str, choices: tuple[str, ...]) -> str:
+        raw = (self.text(name) or default).upper()
+        if raw not in choices:
+            self.fail(name, f"must be one of {', '.join(choices)}")
+            return default
+        return raw
+
+
+def parse_bool(raw: str) -> bool | None:
+    """Return the boolean an environment value spells (true/false, 1/0, yes/no, on/off), else None."""
+    value = raw.strip().lower()
+    if value in _TRUE:
+        return True
+    if value in _FALSE:
+        return False
+    return None
+
+
+def _embedded_broker(read: _Reader) -> BrokerSettings:
+    username = read.text("GATEWAY_USERNAME", BrokerSettings.username)
+    if is_valid_token(username):
+        read.fail("GATEWAY_USERNAME", "must not look like a device token (12-64 of A-Z a-z 0-9 _ -)")
+    # The secret is not stripped: it must match the broker's copy byte for byte.
+    secret = read.environ.get("GATEWAY_SECRET", "")
+    if not secret:
+        read.fail(
+            "GATEWAY_SECRET",
+            "is required: the password the gateway uses on the embedded MQTT broker. Set it to the same "
+            "random value the broker uses (e.g. python -c 'import secrets; print(secrets.token_urlsafe(32))'), "
+            "or start everything with 'make run', which generates one",
+        )
+    elif len(secret) < MIN_SECRET_CHARS:
+        read.fail("GATEWAY_SECRET", f"must be at least {MIN_SECRET_CHARS} characters")
+    return BrokerSettings(
+        host=read.text("MQTT_HOST") or BrokerSettings.host,
+        port=read.integer("MQTT_PORT", BrokerSettings.port, 1, 65535),
+        username=username,
+        password=secret,
+    )
+
+
+def _broker_from_url(read: _Reader, url: str) -> BrokerSettings:
+    # Messages never quote the URL: it may carry a password.
+    parts = urlsplit(url)
+    if parts.scheme not in _URL_DEFAULT_PORTS:
+        read.fail("MQTT_URL", "must start with mqtt:// or mqtts://")
+    port = _url_port(parts)
+    if port is None:
+        read.fail("MQTT_URL", "has a port that is not a number from 1 to 65535")
+    if not parts.hostname:
+        read.fail("MQTT_URL", "names no host")
+    if parts.path not in ("", "/") or parts.query or parts.fragment:
+        read.fail("MQTT_URL", "must be only mqtt[s]://[user[:password]@]host[:port]")
+    username = unquote(parts.username) if parts.username else None
+    password = unquote(parts.password) if parts.password is not None else None
+    if password is not None and username is None:
+        read.fail("MQTT_URL", "has a password but no user name")
+    return BrokerSettings(
+        host=parts.hostname or "",
+        port=port or 1883,
+        username=username,
+        password=password,
+        tls=parts.scheme == "mqtts",
+        external=True,
+    )
+
+
+def _url_port(parts: SplitResult) -> int | None:
+    try:
+        port = parts.port
+    except ValueError:
+        return None
+    if port is None:
+        return _URL_DEFAULT_PORTS.get(parts.scheme, 1883)
+    return port or None
+
+
+def _extra_modes(read: _Reader) -> frozenset[str]:
+    names = {name.strip() for name in (read.text("EXTRA_MODES") or "").split(",") if name.strip()}
+    unknown = names - DANGEROUS_MODES
+    if unknown:
+        read.fail("EXTRA_MODES", f"may only list {', '.join(sorted(DANGEROUS_MODES))}")
+    return frozenset(names & DANGEROUS_MODES)
