@@ -1,1 +1,30 @@
 """The HTTP gateway: accept webhooks and publish them to devices over MQTT."""
+
+import os
+
+from flask import Flask
+
+from gateway import views
+from gateway.handlers import register_error_handlers
+from gateway.logs import configure_logging, record_log_path
+from gateway.publisher import MqttPublisher
+from gateway.settings import GatewaySettings
+from gateway.views import PUBLISHER_KEY, SETTINGS_KEY, Publisher
+
+
+def create_app(settings: GatewaySettings | None = None, publisher: Publisher | None = None) -> Flask:
+    """Build the gateway app: settings, then publisher, then blueprints, then error handlers and log hook."""
+    if settings is None:
+        settings = GatewaySettings.from_env(os.environ)
+    if publisher is None:
+        # Connects on first use, so creating the app never starts a thread (gunicorn forks afterwards).
+        publisher = MqttPublisher(settings.broker, settings.publish_timeout_s)
+    configure_logging(settings.log_level)
+    app = Flask(__name__)
+    app.config["MAX_CONTENT_LENGTH"] = settings.max_body_bytes
+    app.extensions[SETTINGS_KEY] = settings
+    app.extensions[PUBLISHER_KEY] = publisher
+    app.register_blueprint(views.blueprint)
+    register_error_handlers(app)
+    app.after_request(record_log_path)
+    return app

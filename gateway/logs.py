@@ -1,0 +1,32 @@
+"""Set up the gateway's logging so that no line carries a token, a body or a client address."""
+
+import logging
+import sys
+
+from flask import Response, current_app, request
+
+LOGGER_NAME = "gateway"
+# gunicorn's access log reads this WSGI environ key through the %({gateway.log_path}e)s atom.
+LOG_PATH_KEY = "gateway.log_path"
+
+
+def configure_logging(level: str) -> None:
+    """Set the gateway's log level and give its logs a stderr handler when nothing else handles them."""
+    logger = logging.getLogger(LOGGER_NAME)
+    logger.setLevel(level)
+    # Werkzeug's development server logs request lines, query string (and token) included.
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)
+    if not logger.handlers and not logging.getLogger().handlers:
+        handler = logging.StreamHandler(sys.stderr)
+        handler.setFormatter(logging.Formatter("%(asctime)s [%(process)d] [%(levelname)s] %(name)s: %(message)s"))
+        logger.addHandler(handler)
+
+
+def record_log_path(response: Response) -> Response:
+    """Expose the request path to the access log only when it is one of our fixed routes.
+
+    Any other path is whatever a client typed, and clients do type tokens into paths.
+    """
+    fixed_paths = {rule.rule for rule in current_app.url_map.iter_rules() if not rule.arguments}
+    request.environ[LOG_PATH_KEY] = request.path if request.path in fixed_paths else "-"
+    return response

@@ -1,0 +1,219 @@
+"""Gateway fixtures: Debian's Mosquitto on an ephemeral port, real MqttPublishers, and Flask test clients."""
+
+import getpass
+import queue
+import re
+import socket
+import subprocess
+import threading
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+from flask.testing import FlaskClient
+from werkzeug.test import TestResponse
+
+from gateway import create_app
+from gateway.publisher import MqttPublisher
+from gateway.settings import BrokerSettings, GatewaySettings
+from gateway.views import Publisher
+from tests.support.embedded import TEST_SECRET, EmbeddedBroker
+
+MOSQUITTO = "/usr/sbin/mosquitto"
+MOSQUITTO_PASSWD = "/usr/bin/mosquitto_passwd"
+WAIT_S = 10.0
+
+
+class Output:
+    """Collect a child process's output lines and wait for one matching a pattern."""
+
+    def __init__(self, popen: subprocess.Popen[str]) -> None:
+        self.popen = popen
+        self.lines: list[str] = []
+        self._new: queue.Queue[str | None] = queue.Queue()
+        self._reader = threading.Thread(target=self._pump, daemon=True)
+        self._reader.start()
+
+    def wait_for(self, pattern: str, timeout: float = WAIT_S) -> re.Match[str]:
+        """Return the first line matching pattern, seen before or arriving within timeout."""
+        regex = re.compile(pattern)
+        for line in list(self.lines):
+            if match := regex.search(line):
+                return match
+        deadline = time.monotonic() + timeout
+        while (left := deadline - time.monotonic()) > 0:
+            try:
+                line = self._new.get(timeout=left)
+            except queue.Empty:
+                break
+            if line is None:  # the process closed its output: it has exited
+                break
+            if match := regex.search(line):
+                return match
+        raise AssertionError(f"no line matching {pattern!r} within {timeout} s:\n{self.text}")
+
+    @property
+    def text(self) -> str:
+        """Everything printed so far."""
+        return "".join(self.lines)
+
+    def stop(self) -> int:
+        """Terminate the process (if still running) and return its exit code once its output is read."""
+        if self.popen.poll() is None:
+            self.popen.terminate()
+        try:
+            code = self.popen.wait(WAIT_S)
+        except subprocess.TimeoutExpired:
+            self.popen.kill()
+            code = self.popen.wait()
+        self._reader.join(WAIT_S)
+        if self.popen.stdout is not None:
+            self.popen.stdout.close()
+        return code
+
+    def _pump(self) -> None:
+        assert self.popen.stdout is not None
+        for line in self.popen.stdout:
+            self.lines.append(line)
+            self._new.put(line)
+        self._new.put(None)
+
+
+def free_port() -> int:
+    """Return a TCP port on 127.0.0.1 that nothing listened on a moment ago."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@dataclass
+class Mosquitto:
+    """A Mosquitto 2 process on 127.0.0.1 with a config written to a temporary directory."""
+
+    directory: Path
+    users: dict[str, str] = field(default_factory=dict)
+    acl: str | None = None
+    port: int = 0
+    output: Output | None = None
+
+    def start(self) -> "Mosquitto":
+        """Start (or restart, on the same port) and return once Mosquitto listens."""
+        self.port = self.port or free_port()
+        # Started as root, Mosquitto would switch to user "mosquitto", who cannot read tmp_path.
+        config = [f"listener {self.port} 127.0.0.1", "persistence false", "log_dest stderr", f"user {getpass.getuser()}"]
+        if self.users:
+            passwords = self.directory / "passwords"
+            passwords.touch(mode=0o600)
+            for user, password in self.users.items():
+                subprocess.run([MOSQUITTO_PASSWD, "-b", str(passwords), user, password], check=True)
+            config += [f"password_file {passwords}", "allow_anonymous false"]
+        if self.acl is not None:
+            (self.directory / "acl").write_text(self.acl)
+            config.append(f"acl_file {self.directory / 'acl'}")
+        else:
+            config.append("allow_anonymous true")
+        path = self.directory / "mosquitto.conf"
+        path.write_text("\n".join(config) + "\n")
+        popen = subprocess.Popen([MOSQUITTO, "-c", str(path)], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        self.output = Output(popen)
+        try:
+            self.output.wait_for(r"mosquitto version \S+ running")
+        except AssertionError:
+            self.output.stop()
+            raise
+        return self
+
+    def stop(self) -> None:
+        """Stop Mosquitto if it runs."""
+        if self.output is not None:
+            self.output.stop()
+
+    def external(self, user: str | None = None, password: str | None = None) -> BrokerSettings:
+        """Return settings for using this Mosquitto as an external MQTT 5 broker."""
+        return BrokerSettings(host="127.0.0.1", port=self.port, username=user, password=password, external=True)
+
+
+@pytest.fixture
+def mosquitto(tmp_path: Path) -> Iterator[Mosquitto]:
+    """A running anonymous Mosquitto (MQTT 3.1.1 and 5)."""
+    broker = Mosquitto(tmp_path).start()
+    yield broker
+    broker.stop()
+
+
+@pytest.fixture
+def publishers() -> Iterator[list[MqttPublisher]]:
+    """A list tests add their publishers to, so each is stopped afterwards."""
+    started: list[MqttPublisher] = []
+    yield started
+    for publisher in started:
+        publisher.stop()
+
+
+@pytest.fixture
+def make_publisher(publishers: list[MqttPublisher]) -> Callable[..., MqttPublisher]:
+    """Return a factory of real MqttPublishers that are stopped after the test."""
+
+    def make(broker: BrokerSettings, timeout_s: float = 1.5, wait_connected: bool = True) -> MqttPublisher:
+        publisher = MqttPublisher(broker, timeout_s)
+        publishers.append(publisher)
+        if wait_connected:
+            assert publisher.wait_until(connected=True, timeout_s=WAIT_S)
+        return publisher
+
+    return make
+
+
+def embedded_settings(embedded: EmbeddedBroker, secret: str = TEST_SECRET) -> BrokerSettings:
+    """Return settings for logging in to the embedded broker as the gateway."""
+    return BrokerSettings(host="127.0.0.1", port=embedded.port, username="gateway", password=secret)
+
+
+@dataclass
+class Gateway:
+    """A Flask test client over create_app() and the publisher behind it."""
+
+    http: FlaskClient
+    publisher: Publisher
+
+    def webhook(
+        self,
+        token: str | None,
+        mode: str | None = "notify",
+        body: bytes = b'{"text":"hi"}',
+        content_type: str | None = "application/json",
+        headers: dict[str, str] | None = None,
+    ) -> TestResponse:
+        """POST /cloud with the token in the query string (unless None) and the given body."""
+        query = {key: value for key, value in (("mode", mode), ("token", token)) if value is not None}
+        all_headers = {**({"Content-Type": content_type} if content_type else {}), **(headers or {})}
+        return self.http.post("/cloud", query_string=query, data=body, headers=all_headers)
+
+
+@pytest.fixture
+def make_gateway() -> Callable[..., Gateway]:
+    """Return a factory of gateways over a given publisher and settings."""
+
+    def make(publisher: Publisher, **settings: object) -> Gateway:
+        app = create_app(GatewaySettings(**settings), publisher)  # type: ignore[arg-type]
+        return Gateway(app.test_client(), publisher)
+
+    return make
+
+
+class UnusedPublisher:
+    """A publisher for requests that must be refused before anything is published."""
+
+    connected = True
+
+    def publish(self, topic: str, payload: bytes) -> bool | None:
+        """Fail the test: validation should have refused the request."""
+        raise AssertionError("publish() was called for a request that should have been refused")
+
+
+@pytest.fixture
+def refusing_gateway(make_gateway: Callable[..., Gateway]) -> Gateway:
+    """A gateway for error-path tests: its publisher fails the test if it is ever used."""
+    return make_gateway(UnusedPublisher())
