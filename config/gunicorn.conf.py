@@ -1,0 +1,58 @@
+"""Gunicorn settings for the gateway, all read from the environment (see config/env.example)."""
+
+import os
+
+from gateway.gunicorn_logging import client_addresses_enabled
+
+
+def _env_int(name: str, default: int) -> int:
+    raw = os.environ.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        return int(raw)
+    except ValueError:
+        raise SystemExit(f"gateway: refusing to start, {name} must be a whole number") from None
+
+
+bind = f"{os.environ.get('HOST') or '0.0.0.0'}:{_env_int('PORT', 8000)}"
+workers = _env_int("WEB_CONCURRENCY", 2)
+worker_class = "gthread"
+threads = _env_int("GUNICORN_THREADS", 4)
+timeout = _env_int("GUNICORN_TIMEOUT_S", 30)
+
+# Access log on stdout: method, path, status, bytes, milliseconds. Never the query string (it
+# may hold the token) nor gunicorn's %(U)s: the gateway sets gateway.log_path to the path only
+# for its own routes ("-" for any other path, which a client may have typed a token into).
+# The client address only when the operator asks for it.
+accesslog = "-"
+errorlog = "-"
+access_log_format = "%(m)s %({gateway.log_path}e)s %(s)s %(B)s %(M)sms"
+if client_addresses_enabled():
+    access_log_format = "%(h)s " + access_log_format
+logger_class = "gateway.gunicorn_logging.PrivateLogger"
+# gunicorn 27's admin socket (~/.gunicorn/gunicorn.ctl) is not needed and collides between instances.
+control_socket_disable = True
+
+
+def on_starting(server: object) -> None:
+    """Refuse to start, in the master and before forking, when the gateway's settings are invalid."""
+    from gateway.lifecycle import check_settings
+
+    check_settings(os.environ)
+
+
+def post_worker_init(worker: object) -> None:
+    """Connect the worker to the broker before it serves its first request."""
+    from gateway.lifecycle import start_worker
+
+    start_worker(worker.wsgi)  # type: ignore[attr-defined]
+
+
+def worker_exit(server: object, worker: object) -> None:
+    """Disconnect the worker from the broker as it exits."""
+    from gateway.lifecycle import stop_worker
+
+    wsgi = getattr(worker, "wsgi", None)
+    if wsgi is not None:
+        stop_worker(wsgi)

@@ -1,0 +1,127 @@
+"""The gateway under a real gunicorn: it refuses to start without a secret and its logs stay private."""
+
+import os
+import socket
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from gateway.gunicorn_logging import redact
+from tests.gateway.conftest import Mosquitto, Output
+
+ROOT = Path(__file__).resolve().parents[2]
+GUNICORN = str(Path(sys.executable).parent / "gunicorn")
+CLIENT_ADDRESS = "127.0.0.5"
+TOKEN = "Private-token-for-logs-0123"
+BODY_MARKER = "body-marker-5e1c"
+_BODY = f'{{"text":"{BODY_MARKER}"}}'.encode()
+_CLOUD = f"POST /cloud?mode=notify&token={TOKEN} HTTP/1.1\r\n".encode()
+# A webhook, a malformed request line, a malformed header next to a Bearer token, an unknown path with a token.
+TRAFFIC = [
+    _CLOUD + b"Content-Type: application/json\r\nContent-Length: %d\r\nConnection: close\r\n\r\n" % len(_BODY) + _BODY,
+    _CLOUD.replace(b"HTTP/1.1", b"HTTP/1.1 junk") + b"\r\n",
+    f"POST /cloud HTTP/1.1\r\nAuthorization: Bearer {TOKEN}\r\nBad Header: y\r\n\r\n".encode(),
+    f"GET /nowhere/{TOKEN} HTTP/1.1\r\nConnection: close\r\n\r\n".encode(),
+]
+
+
+def start_gunicorn(env: dict[str, str]) -> Output:
+    """Start gunicorn as the Procfile does, on 127.0.0.1 port 0, with only env's gateway settings."""
+    inherited = {name: value for name, value in os.environ.items() if name not in ("GATEWAY_SECRET", "MQTT_URL")}
+    popen = subprocess.Popen(
+        [GUNICORN, "-c", "config/gunicorn.conf.py", "gateway.wsgi:app"],
+        cwd=ROOT,
+        env={**inherited, "HOST": "127.0.0.1", "PORT": "0", "WEB_CONCURRENCY": "1", **env},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    return Output(popen)
+
+
+def send(port: int, raw: bytes) -> bytes:
+    """Send raw bytes from CLIENT_ADDRESS and return the start of the answer."""
+    with socket.create_connection(("127.0.0.1", port), timeout=10, source_address=(CLIENT_ADDRESS, 0)) as connection:
+        connection.sendall(raw)
+        return connection.recv(200)
+
+
+def test_gunicorn_refuses_to_start_without_the_secret_before_forking() -> None:
+    output = start_gunicorn({})
+    assert output.popen.wait(30) != 0
+    output.stop()
+    assert "GATEWAY_SECRET: is required" in output.text
+    assert "Booting worker" not in output.text
+
+
+def run_traffic(mosquitto: Mosquitto, extra_env: dict[str, str]) -> str:
+    """Run gunicorn against Mosquitto, drive the paths that could log a token, and return everything it printed."""
+    output = start_gunicorn({"GATEWAY_SECRET": "x" * 24, "MQTT_URL": f"mqtt://127.0.0.1:{mosquitto.port}", **extra_env})
+    try:
+        port = int(output.wait_for(r"Listening at: http://127\.0\.0\.1:(\d+)").group(1))
+        output.wait_for("connected to the MQTT broker")
+        answers = [send(port, raw) for raw in TRAFFIC]
+        assert [answer.split(b" ")[1] for answer in answers] == [b"202", b"400", b"400", b"404"]
+    finally:
+        output.stop()
+    return output.text
+
+
+@pytest.fixture(scope="module")
+def module_mosquitto(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Mosquitto]:
+    """One Mosquitto for this module's gunicorn runs."""
+    broker = Mosquitto(tmp_path_factory.mktemp("mosquitto")).start()
+    yield broker
+    broker.stop()
+
+
+@pytest.fixture(scope="module")
+def private_logs(module_mosquitto: Mosquitto) -> str:
+    """gunicorn's whole output after the traffic, at default settings."""
+    return run_traffic(module_mosquitto, {})
+
+
+def test_gunicorn_logs_no_token_body_or_client_address(private_logs: str) -> None:
+    assert "Listening at" in private_logs
+    assert TOKEN not in private_logs
+    assert BODY_MARKER not in private_logs
+    assert CLIENT_ADDRESS not in private_logs
+
+
+def test_gunicorn_access_log_has_method_route_and_status(private_logs: str) -> None:
+    assert "POST /cloud 202 " in private_logs
+    assert "GET - 404 " in private_logs
+
+
+def test_gunicorn_still_reports_malformed_requests_without_their_content(private_logs: str) -> None:
+    assert private_logs.count("Invalid request from ip=<redacted>") == 2
+
+
+def test_gunicorn_logs_client_addresses_when_the_operator_asks(module_mosquitto: Mosquitto) -> None:
+    logs = run_traffic(module_mosquitto, {"LOG_CLIENT_ADDRESSES": "true"})
+    assert f"{CLIENT_ADDRESS} POST /cloud 202 " in logs
+    assert TOKEN not in logs
+
+
+@pytest.mark.parametrize(
+    ("line", "expected"),
+    [
+        ("Invalid request from ip=10.1.2.3: Invalid HTTP Version: 'POST /cloud?token=x junk'",
+         "Invalid request from ip=<redacted>: Invalid HTTP Version: <redacted>"),
+        ("Invalid request from ip=::1: Request Line is too large (5000 > 4094)",
+         "Invalid request from ip=<redacted>: Request Line is too large (5000 > 4094)"),
+        ("Error handling request POST /cloud?mode=notify&token=x", "Error handling request POST /cloud?<redacted>"),
+        ('Invalid header "Authorization: Bearer x"', "Invalid header <redacted>"),
+        ("authorization: bearer x", "authorization: Bearer <redacted>"),
+        ("Booting worker with pid: 42", "Booting worker with pid: 42"),
+    ],
+)
+def test_redact_removes_what_may_carry_a_token_or_address(line: str, expected: str) -> None:
+    assert redact(line) == expected
+
+
+def test_redact_can_keep_client_addresses() -> None:
+    assert redact("Invalid request from ip=10.1.2.3: x", keep_addresses=True) == "Invalid request from ip=10.1.2.3: x"
