@@ -57,6 +57,7 @@ class MqttPublisher:
         with self._lock:
             # A paho network thread does not survive fork(): a forked child starts its own client.
             if self._client is None or self._pid != os.getpid():
+                self._set_connected(False)  # a forked child inherits its parent's flag, not its connection
                 self._client = self._build_client(self._protocol)
                 self._pid = os.getpid()
                 # Only now: callbacks ignore any client that is not self._client.
@@ -84,7 +85,8 @@ class MqttPublisher:
             if not self._connected:
                 raise BrokerUnavailable()
             client = self._client
-        assert client is not None
+        if client is None:  # stop() ran meanwhile
+            raise BrokerUnavailable()
         sent_at = time.monotonic()
         info = client.publish(topic, payload, qos=1, retain=False)
         ack = self._acks.claim(info.mid, sent_at)
