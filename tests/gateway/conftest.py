@@ -95,6 +95,7 @@ class Mosquitto:
     directory: Path
     users: dict[str, str] = field(default_factory=dict)
     acl: str | None = None
+    tls: bool = False
     port: int = 0
     output: Output | None = None
 
@@ -103,6 +104,10 @@ class Mosquitto:
         self.port = self.port or free_port()
         # Started as root, Mosquitto would switch to user "mosquitto", who cannot read tmp_path.
         config = [f"listener {self.port} 127.0.0.1", "persistence false", "log_dest stderr", f"user {getpass.getuser()}"]
+        if self.tls:
+            config += [f"certfile {self.certificate}", f"keyfile {self.directory / 'key.pem'}"]
+            if not self.certificate.exists():
+                self._make_certificate()
         if self.users:
             passwords = self.directory / "passwords"
             passwords.touch(mode=0o600)
@@ -124,6 +129,19 @@ class Mosquitto:
             self.output.stop()
             raise
         return self
+
+    @property
+    def certificate(self) -> Path:
+        """The self-signed certificate of a TLS listener (for 127.0.0.1)."""
+        return self.directory / "cert.pem"
+
+    def _make_certificate(self) -> None:
+        subprocess.run(
+            ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=127.0.0.1",
+             "-addext", "subjectAltName=IP:127.0.0.1", "-keyout", str(self.directory / "key.pem"), "-out", str(self.certificate)],
+            check=True,
+            capture_output=True,
+        )
 
     def stop(self) -> None:
         """Stop Mosquitto if it runs."""

@@ -186,3 +186,36 @@ def test_forked_child_connects_with_its_own_client(mosquitto: Mosquitto, make_pu
     assert os.waitstatus_to_exitcode(status) == 0
     assert mosquitto.output is not None
     mosquitto.output.wait_for(rf"New client connected from \S+ as gateway-{child}-[0-9a-f]{{8}}")
+
+
+@pytest.fixture
+def tls_mosquitto(tmp_path: Path) -> Iterator[Mosquitto]:
+    """A Mosquitto whose only listener speaks TLS with a self-signed certificate."""
+    broker = Mosquitto(tmp_path, tls=True).start()
+    yield broker
+    broker.stop()
+
+
+def tls_settings(broker: Mosquitto) -> BrokerSettings:
+    return BrokerSettings(host="127.0.0.1", port=broker.port, username=None, password=None, tls=True, external=True)
+
+
+# paho 2.2 does not close the TLS socket when the handshake fails (client.py, _ssl_wrap_socket);
+# CPython then closes it when the failed attempt is dropped, with a ResourceWarning.
+@pytest.mark.filterwarnings("ignore:Exception ignored in. <ssl.SSLSocket:pytest.PytestUnraisableExceptionWarning")
+def test_mqtts_refuses_a_certificate_the_system_does_not_trust(
+    tls_mosquitto: Mosquitto, make_publisher: Callable[..., MqttPublisher], log_watch: LogWatch
+) -> None:
+    publisher = make_publisher(tls_settings(tls_mosquitto), wait_connected=False)
+    publisher.start()
+    (failure,) = log_watch.wait_for("CERTIFICATE_VERIFY_FAILED")
+    assert failure.levelname == "WARNING"
+    assert not publisher.connected
+
+
+def test_mqtts_publishes_over_tls_to_a_trusted_broker(
+    tls_mosquitto: Mosquitto, make_publisher: Callable[..., MqttPublisher], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("SSL_CERT_FILE", str(tls_mosquitto.certificate))  # stands in for the system's CA store
+    publisher = make_publisher(tls_settings(tls_mosquitto))
+    assert publisher.publish("awtrix/nobody-listens-here-0/notify", b"{}") is False
