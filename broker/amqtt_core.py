@@ -39,10 +39,13 @@ from amqtt.mqtt.packet import (
 from amqtt.mqtt.protocol.broker_handler import BrokerProtocolHandler
 from amqtt.mqtt.puback import PubackPacket
 from amqtt.mqtt.publish import PublishPacket
+from amqtt.mqtt.subscribe import SubscribePacket
+from amqtt.mqtt.unsubscribe import UnsubscribePacket
 from amqtt.session import Session
 from amqtt.utils import gen_client_id
 
 from broker.connect_gate import ConnectRejected, read_connect
+from broker.login_throttle import LoginThrottle
 from broker.routing import SubscriptionIndex
 from broker.settings import BrokerSettings
 from common.receipts import RECEIPT_TOPIC, encode_receipt
@@ -52,20 +55,27 @@ log = logging.getLogger(__name__)
 
 KEEPALIVE_GRACE = 1.5
 LISTENER = "default"
+TLS_LISTENER = "tls"
 SUBACK_FAILURE = 0x80
 
 
 def amqtt_config(settings: BrokerSettings) -> dict[str, Any]:
     """Return the amqtt configuration for our one TCP listener and our two plugins."""
     gateway = {"gateway_username": settings.gateway_username}
+    # Connection limits are ours (RelayBroker._client_connected): amqtt's make the excess wait, not leave.
+    plain = {"type": "tcp", "bind": f"{settings.host}:{settings.mqtt_port}", "max_connections": -1}
+    listeners: dict[str, Any] = {LISTENER: plain}
+    if settings.tls_port is not None:
+        listeners[TLS_LISTENER] = {
+            "type": "tcp",
+            "bind": f"{settings.host}:{settings.tls_port}",
+            "max_connections": -1,
+            "ssl": True,
+            "certfile": settings.tls_cert_file,
+            "keyfile": settings.tls_key_file,
+        }
     return {
-        "listeners": {
-            LISTENER: {
-                "type": "tcp",
-                "bind": f"{settings.host}:{settings.mqtt_port}",
-                "max_connections": settings.max_connections,
-            },
-        },
+        "listeners": listeners,
         "plugins": {
             "broker.auth.TokenAuthPlugin": {**gateway, "gateway_secret": settings.gateway_secret},
             "broker.acl.NamespaceAclPlugin": gateway,
@@ -134,8 +144,11 @@ class RelayProtocolHandler(BrokerProtocolHandler):
         body = await self.reader.read(header.remaining_length) if header.remaining_length else b""
         stream = BufferReader(body)
         packet = await packet_class(header).from_stream(stream, fixed_header=header)
-        if await stream.read(1):
-            raise MQTTError("trailing bytes after packet")
+        # amqtt stops decoding silently where it cannot go on; whatever it did not account for is malformed
+        if await stream.read(1) or (header.packet_type != PUBLISH and bytes(packet.to_bytes()) != header.to_bytes() + body):
+            raise MQTTError("malformed packet")
+        if "\x00" in "".join(_strings_of(packet)):
+            raise MQTTError("[MQTT-1.5.3-2] U+0000 in a string")
         return packet
 
     def _client_packet_handlers(self) -> dict[int, Any]:
@@ -172,11 +185,39 @@ class RelayBroker(Broker):
         self.settings = settings
         self._index = SubscriptionIndex()
         self._deliveries: set[asyncio.Future[Any]] = set()
+        self._connections = 0
+        self._closing = False
+        self._writers: set[WriterAdapter] = set()
+        self._throttle = LoginThrottle(settings.failed_logins_per_minute)
 
     @property
     def port(self) -> int:
-        """Return the TCP port the listener is bound to (useful with MQTT_PORT=0)."""
-        return self._servers[LISTENER].instance.sockets[0].getsockname()[1]
+        """Return the TCP port the plain listener is bound to (useful with MQTT_PORT=0)."""
+        return self.port_of(LISTENER)
+
+    def port_of(self, listener: str) -> int:
+        """Return the TCP port a listener is bound to."""
+        return self._servers[listener].instance.sockets[0].getsockname()[1]
+
+    async def _client_connected(self, listener_name: str, reader: ReaderAdapter, writer: WriterAdapter) -> None:
+        if self._closing or self._connections >= self.settings.max_connections:
+            await _refuse(writer, b"")  # over the limit: close at once rather than queue
+            return
+        self._connections += 1
+        self._writers.add(writer)
+        try:
+            await super()._client_connected(listener_name, reader, writer)
+        finally:
+            self._connections -= 1
+            self._writers.discard(writer)
+            await _refuse(writer, b"")  # some amqtt exits leave the socket open
+
+    async def shutdown(self) -> None:
+        """Stop listening, end every session, and close connections still waiting to log in."""
+        self._closing = True
+        await super().shutdown()
+        for writer in list(self._writers):
+            await _refuse(writer, b"")
 
     @property
     def connected_clients(self) -> int:
@@ -197,7 +238,10 @@ class RelayBroker(Broker):
         except Exception as err:  # a CONNECT amqtt cannot decode (e.g. invalid UTF-8) must not kill the task
             await _refuse(writer, b"")
             raise MQTTError("undecodable CONNECT") from err
+        if delay := self._throttle.delay_s(remote_address):
+            await asyncio.sleep(delay)  # this address keeps failing to log in: slow it down
         if not await self._authenticate(session, self.listeners_config[LISTENER]):
+            self._throttle.failed(remote_address)
             await _refuse(writer, ConnackPacket.build(0, NOT_AUTHORIZED).to_bytes())
             raise MQTTError("not authorized")
         self._prepare(session, handler)
@@ -294,10 +338,24 @@ class RelayBroker(Broker):
             log.debug("a delivery to a device failed: %s", type(delivery.exception()).__name__)
 
 
+def _strings_of(packet: Any) -> list[str]:
+    """Return the topic names and filters a client packet carries."""
+    if isinstance(packet, PublishPacket):
+        return [packet.topic_name or ""]
+    if isinstance(packet, SubscribePacket | UnsubscribePacket) and packet.payload is not None:
+        return [entry[0] if isinstance(entry, tuple) else entry for entry in packet.payload.topics]
+    return []
+
+
 async def _refuse(writer: WriterAdapter, reply: bytes) -> None:
+    """Send reply (if any) and close the connection, aborting it if a graceful close fails."""
     try:
         if reply:
             writer.write(reply)
         await writer.close()
-    except (ConnectionError, OSError):
-        pass
+    except Exception:
+        log.debug("graceful close failed; aborting the connection")
+    # amqtt's adapter marks itself closed before closing, so a failed close would leave the socket open
+    transport = getattr(getattr(writer, "_writer", None), "transport", None)
+    if transport is not None and not transport.is_closing():
+        transport.abort()

@@ -2,6 +2,7 @@
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from pathlib import Path
 
 from common.tokens import is_valid_token
 
@@ -21,6 +22,10 @@ class BrokerSettings:
     max_connections: int = 20000
     max_packet_bytes: int = 8192
     connect_timeout_s: float = 10.0
+    failed_logins_per_minute: int = 10
+    tls_port: int | None = None
+    tls_cert_file: str = ""
+    tls_key_file: str = ""
     log_level: str = "INFO"
 
     @classmethod
@@ -36,6 +41,10 @@ class BrokerSettings:
             "max_packet_bytes": _integer(environ, "MQTT_MAX_PACKET_BYTES", cls.max_packet_bytes, 64, 268435455, problems),
             "connect_timeout_s": _number(environ, "MQTT_CONNECT_TIMEOUT_S", cls.connect_timeout_s, problems),
             "log_level": environ.get("LOG_LEVEL", cls.log_level).upper(),
+            "failed_logins_per_minute": _integer(
+                environ, "MQTT_FAILED_LOGINS_PER_MINUTE", cls.failed_logins_per_minute, 1, 10**6, problems
+            ),
+            **_tls(environ, problems),
         }
         if not values["gateway_secret"]:
             problems.append(
@@ -63,6 +72,20 @@ def _integer(environ: Mapping[str, str], name: str, default: int, low: int, high
     if not low <= value <= high:
         problems.append(f"{name} must be between {low} and {high}, got {value}")
     return value
+
+
+def _tls(environ: Mapping[str, str], problems: list[str]) -> dict[str, object]:
+    raw_port = environ.get("MQTT_TLS_PORT", "")
+    if not raw_port:
+        return {}
+    port = _integer(environ, "MQTT_TLS_PORT", 8883, 0, 65535, problems)
+    files = {"tls_cert_file": environ.get("MQTT_TLS_CERT_FILE", ""), "tls_key_file": environ.get("MQTT_TLS_KEY_FILE", "")}
+    for name, path in (("MQTT_TLS_CERT_FILE", files["tls_cert_file"]), ("MQTT_TLS_KEY_FILE", files["tls_key_file"])):
+        if not path:
+            problems.append(f"{name} must be set when MQTT_TLS_PORT is set")
+        elif not Path(path).is_file():
+            problems.append(f"{name} does not name a readable file: {path}")
+    return {"tls_port": port, **files}
 
 
 def _number(environ: Mapping[str, str], name: str, default: float, problems: list[str]) -> float:

@@ -13,6 +13,7 @@ from amqtt.session import Session
 from broker.amqtt_core import RelayBroker, RelayProtocolHandler
 
 BROKER_OVERRIDES = {
+    "_client_connected": ["self", "listener_name", "reader", "writer"],
     "_initialize_client_session": ["self", "reader", "writer", "remote_address", "remote_port"],
     "_handle_disconnect": ["self", "client_session", "handler", "disconnect_waiter"],
     "add_subscription": ["self", "subscription", "session"],

@@ -98,11 +98,19 @@ def test_publish_with_wildcard_topic_closes_that_connection(raw_client: raw.RawC
     assert raw_client.closed_by_peer()
 
 
-@pytest.mark.parametrize(
-    "bad_filter", ["awtrix/{token}#", "awtrix/{token}/#/x", "awtrix/{token}/no+mix", "awtrix/{token}/a\x00b"]
-)
+@pytest.mark.parametrize("bad_filter", ["awtrix/{token}#", "awtrix/{token}/#/x", "awtrix/{token}/no+mix"])
 def test_malformed_filter_inside_own_namespace_is_refused(raw_client: raw.RawClient, token: str, bad_filter: str) -> None:
     raw_client.send(raw.connect(token.encode()))
     assert raw_client.read_packet() == CONNACK_ACCEPTED
     raw_client.send(raw.subscribe(7, bad_filter.format(token=token).encode(), f"awtrix/{token}/notify".encode()))
     assert raw_client.read_packet() == bytes((0x90, 0x04, 0x00, 0x07, 0x80, 0x00))
+
+
+@pytest.mark.parametrize("packet", ["subscribe", "unsubscribe"])
+def test_nul_character_in_a_filter_closes_the_connection(raw_client: raw.RawClient, token: str, packet: str) -> None:
+    raw_client.send(raw.connect(token.encode()))
+    assert raw_client.read_packet() == CONNACK_ACCEPTED
+    bad = f"awtrix/{token}/a\x00b".encode()
+    frame = raw.subscribe(7, bad) if packet == "subscribe" else raw.packet(0xA2, b"\x00\x07" + len(bad).to_bytes(2, "big") + bad)
+    raw_client.send(frame)
+    assert raw_client.closed_by_peer()

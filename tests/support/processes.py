@@ -60,6 +60,8 @@ class Process:
             self.popen.kill()
             code = self.popen.wait()
         self._reader.join(5)
+        if self.popen.stdout is not None:
+            self.popen.stdout.close()
         return code
 
     def _pump(self) -> None:
