@@ -109,10 +109,14 @@ def test_gunicorn_logs_client_addresses_when_the_operator_asks(module_mosquitto:
 @pytest.mark.parametrize(
     ("line", "expected"),
     [
-        ("Invalid request from ip=10.1.2.3: Invalid HTTP Version: 'POST /cloud?token=x junk'",
-         "Invalid request from ip=<redacted>: Invalid HTTP Version: <redacted>"),
-        ("Invalid request from ip=::1: Request Line is too large (5000 > 4094)",
-         "Invalid request from ip=<redacted>: Request Line is too large (5000 > 4094)"),
+        (
+            "Invalid request from ip=10.1.2.3: Invalid HTTP Version: 'POST /cloud?token=x junk'",
+            "Invalid request from ip=<redacted>: Invalid HTTP Version: <redacted>",
+        ),
+        (
+            "Invalid request from ip=::1: Request Line is too large (5000 > 4094)",
+            "Invalid request from ip=<redacted>: Request Line is too large (5000 > 4094)",
+        ),
         ("Error handling request POST /cloud?mode=notify&token=x", "Error handling request POST /cloud?<redacted>"),
         ('Invalid header "Authorization: Bearer x"', "Invalid header <redacted>"),
         ("authorization: bearer x", "authorization: Bearer <redacted>"),

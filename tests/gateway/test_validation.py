@@ -70,7 +70,7 @@ def test_token_problem_is_refused_with_code(query: list[str], authorization: str
     [
         "application/json",
         "application/json; charset=utf-8",
-        "Application/JSON;charset=\"UTF-8\"",
+        'Application/JSON;charset="UTF-8"',
         "application/vnd.awtrix+json",
         "text/plain",
         "text/plain; charset=us-ascii",
