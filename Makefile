@@ -41,5 +41,10 @@ lint: setup
 token: setup
 	@$(BIN)/python -m common.tokens
 
+# Loopback benchmark: ours against Mosquitto, RabbitMQ's HTTP API and a bare Flask app, one table (docs/PERFORMANCE.md).
+# Installs wrk and rabbitmq-server from Debian when missing. BENCH_QUICK=1: small counts, about a minute.
+bench: setup system-deps
+	$(BIN)/python -m bench.run
+
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache

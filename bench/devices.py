@@ -1,0 +1,201 @@
+"""A fleet of simulated devices in one asyncio process, driven by JSON commands on stdin (`python -m bench.devices`).
+
+Each command line gets one JSON reply line on stdout. The process holds thousands of raw MQTT
+connections (bench/device.py) and costs almost nothing while they are idle.
+"""
+
+import asyncio
+import json
+import random
+import resource
+import sys
+import time
+from array import array
+from collections import Counter
+from typing import Any
+
+from bench.device import Device
+
+RETRY_S = (0.05, 0.5)
+TICK_S = 1.0
+
+
+def token_of(prefix: str, index: int) -> str:
+    """Return the token of device number index (a valid token: 12-64 of [A-Za-z0-9_-])."""
+    return f"{prefix}{index:06d}"
+
+
+class Fleet:
+    """Every device of this process, with what they have seen since the last reset."""
+
+    def __init__(self, prefix: str, keepalive_s: int, anonymous: bool) -> None:
+        """Start with no device."""
+        self.prefix = prefix
+        self.keepalive_s = keepalive_s
+        self.anonymous = anonymous
+        self.host = "127.0.0.1"
+        self.port = 0
+        self.indices: list[int] = []
+        self.devices: dict[int, Device] = {}
+        self.subscribed_count = 0
+        self.last_subscribed_at = 0.0
+        self.refusals: Counter[str] = Counter()
+        self.received = 0
+        self.latencies_us = array("q")
+        self.retry_until = 0.0
+        self._all_subscribed = asyncio.Event()
+        self._tasks: set[asyncio.Task[None]] = set()
+
+    def subscribed(self, device: Device) -> None:
+        """Count a granted subscription."""
+        self.subscribed_count += 1
+        self.last_subscribed_at = time.time()
+        if self.subscribed_count >= len(self.indices):
+            self._all_subscribed.set()
+
+    def refused(self, device: Device, reason: str) -> None:
+        """Count a refusal by reason."""
+        self.refusals[reason] += 1
+
+    def lost(self, device: Device) -> None:
+        """Forget a closed device; retry it while a connect command is still within its deadline."""
+        index = int(device.token[len(self.prefix) :])
+        if self.devices.get(index) is not device:
+            return
+        if device.ever_subscribed:
+            self.subscribed_count -= 1
+        del self.devices[index]
+        if time.monotonic() < self.retry_until and not device.ever_subscribed:
+            self._spawn(index, random.uniform(*RETRY_S))
+
+    def message(self, device: Device, latency_ns: int | None) -> None:
+        """Count a message and keep its latency."""
+        self.received += 1
+        if latency_ns is not None:
+            self.latencies_us.append(latency_ns // 1000)
+
+    async def connect(self, host: str, port: int, indices: list[int], again: bool, timeout_s: float) -> dict[str, Any]:
+        """Connect the new devices, and with again every known device not connected, all at once."""
+        self.host, self.port = host, port
+        started = time.time()
+        wanted = [index for index in self.indices if index not in self.devices] if again else []
+        wanted += indices
+        self.indices.extend(indices)
+        self._all_subscribed.clear()
+        self.retry_until = time.monotonic() + timeout_s
+        for index in wanted:
+            self._spawn(index, 0.0)
+        if self.subscribed_count < len(self.indices):
+            try:
+                await asyncio.wait_for(self._all_subscribed.wait(), timeout_s)
+            except TimeoutError:
+                pass
+        self.retry_until = 0.0
+        return {
+            "wanted": len(self.indices),
+            "subscribed": self.subscribed_count,
+            "started_at": started,
+            "last_subscribed_at": self.last_subscribed_at,
+            "refusals": dict(self.refusals),
+        }
+
+    async def wait_lost(self, timeout_s: float) -> dict[str, Any]:
+        """Wait until every connection has closed (the broker was stopped)."""
+        deadline = time.monotonic() + timeout_s
+        while self.devices and time.monotonic() < deadline:
+            await asyncio.sleep(0.05)
+        return {"open": len(self.devices)}
+
+    def reset(self) -> dict[str, Any]:
+        """Forget the messages counted so far."""
+        self.received = 0
+        self.latencies_us = array("q")
+        self.refusals.clear()
+        return {"ok": True}
+
+    def stats(self) -> dict[str, Any]:
+        """Return the counts and latencies since the last reset."""
+        usage = resource.getrusage(resource.RUSAGE_SELF)
+        return {
+            "received": self.received,
+            "latencies_us": self.latencies_us.tolist(),
+            "subscribed": self.subscribed_count,
+            "open": len(self.devices),
+            "cpu_s": usage.ru_utime + usage.ru_stime,
+        }
+
+    def close_all(self) -> dict[str, Any]:
+        """Disconnect every device and forget them."""
+        for device in list(self.devices.values()):
+            device.close()
+        self.indices = []
+        return {"ok": True}
+
+    async def keep_alive(self) -> None:
+        """Ping every device once per keep-alive period, spread evenly over the period."""
+        period_s = self.keepalive_s * 2 / 3
+        turn = 0
+        while True:
+            await asyncio.sleep(TICK_S)
+            devices = list(self.devices.values())
+            if not devices:
+                continue
+            share = max(1, round(len(devices) * TICK_S / period_s))
+            start = turn % len(devices)
+            for device in devices[start : start + share]:
+                device.ping()
+            turn = start + share
+
+    def _spawn(self, index: int, delay_s: float) -> None:
+        task = asyncio.create_task(self._open(index, delay_s))
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def _open(self, index: int, delay_s: float) -> None:
+        if delay_s:
+            await asyncio.sleep(delay_s)
+        loop = asyncio.get_running_loop()
+        device = Device(self, token_of(self.prefix, index), self.keepalive_s, self.anonymous)
+        self.devices[index] = device
+        left = self.retry_until - time.monotonic()
+        try:
+            await asyncio.wait_for(loop.create_connection(lambda: device, self.host, self.port), max(left, 0.1))
+        except (OSError, TimeoutError):
+            if self.devices.get(index) is device:
+                del self.devices[index]
+                if time.monotonic() < self.retry_until:
+                    self._spawn(index, random.uniform(*RETRY_S))
+
+
+async def serve(fleet: Fleet) -> None:
+    """Answer commands from stdin until "quit" or end of input."""
+    loop = asyncio.get_running_loop()
+    reader = asyncio.StreamReader(limit=2**24)
+    await loop.connect_read_pipe(lambda: asyncio.StreamReaderProtocol(reader), sys.stdin)
+    pinger = asyncio.create_task(fleet.keep_alive())
+    while line := await reader.readline():
+        command = json.loads(line)
+        name = command.pop("cmd")
+        if name == "quit":
+            break
+        if name == "connect":
+            reply = await fleet.connect(**command)
+        elif name == "wait_lost":
+            reply = await fleet.wait_lost(**command)
+        else:
+            reply = getattr(fleet, name)()
+        sys.stdout.write(json.dumps(reply) + "\n")
+        sys.stdout.flush()
+    pinger.cancel()
+    fleet.close_all()
+    await asyncio.sleep(0.1)
+
+
+def main() -> None:
+    """Run a fleet: argv = token prefix, keep-alive seconds, "anonymous" or "token"."""
+    prefix, keepalive_s, login = sys.argv[1], int(sys.argv[2]), sys.argv[3]
+    asyncio.run(serve(Fleet(prefix, keepalive_s, login == "anonymous")))
+
+
+if __name__ == "__main__":
+    main()

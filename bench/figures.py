@@ -1,0 +1,94 @@
+"""What one run measures on one system, and the plan (counts and durations) it follows."""
+
+from dataclasses import dataclass, field
+
+from bench.load import Answers
+
+
+@dataclass(frozen=True)
+class Plan:
+    """Device counts and phase durations; BENCH_QUICK=1 selects the small one."""
+
+    device_counts: tuple[int, int, int] = (10, 1_000, 10_000)
+    blast_s: float = 8.0
+    rate: int = 1_000
+    paced_s: float = 10.0
+    storm_timeout_s: float = 60.0
+    connections: int = 32
+    simulators: int = 1
+
+    @classmethod
+    def quick(cls) -> "Plan":
+        """Return the ~1 minute development plan."""
+        return cls(device_counts=(10, 200, 1_000), blast_s=3.0, paced_s=3.0, storm_timeout_s=20.0)
+
+
+@dataclass
+class Usage:
+    """CPU seconds used during a phase, by whom, and by the rest of the machine (other people's work)."""
+
+    wall_s: float
+    broker: float
+    http: float
+    devices: float
+    load: float
+    others: float
+
+
+@dataclass
+class Run:
+    """One load phase: what the endpoint answered and what the devices received."""
+
+    devices: int
+    answers: Answers
+    received: int
+    latencies_us: list[int]
+    usage: Usage
+
+    @property
+    def loss(self) -> int:
+        """Return webhooks answered delivered:true that no device received (negative: extra messages)."""
+        return self.answers.delivered - self.received
+
+    @property
+    def received_per_s(self) -> float:
+        """Return messages received by devices per second of sending."""
+        return self.received / self.answers.seconds if self.answers.seconds else 0.0
+
+
+@dataclass
+class Storm:
+    """All devices connecting and subscribing at once to a freshly (re)started broker."""
+
+    devices: int
+    subscribed: int
+    seconds: float
+    listen_overflows: int
+    broker_cpu_s: float
+
+
+@dataclass
+class Memory:
+    """Broker resident memory before and after the devices connected, idle."""
+
+    devices: int
+    before_kib: int
+    after_kib: int
+
+    @property
+    def per_device_bytes(self) -> float:
+        """Return resident bytes per idle connected device."""
+        return (self.after_kib - self.before_kib) * 1024 / self.devices if self.devices else 0.0
+
+
+@dataclass
+class Figures:
+    """Everything measured on one system."""
+
+    system: str
+    throughput: dict[int, Run] = field(default_factory=dict)
+    latency: Run | None = None
+    storm: Storm | None = None
+    memory: Memory | None = None
+    skipped: str | None = None
+    notes: list[str] = field(default_factory=list)

@@ -1,0 +1,154 @@
+"""The systems under test, started the way `make run` starts ours: the Procfile's processes on loopback ports."""
+
+import re
+import secrets
+import time
+from dataclasses import dataclass
+
+from bench.host import children, cpu_s, free_port, rss_kib
+from bench.load import Endpoint
+from tests.support.processes import Process, procfile_command, start_broker, start_gateway
+
+READY_S = 30.0
+CONNECTED = re.compile(r"connected to the MQTT broker")
+
+
+@dataclass(frozen=True)
+class GatewayShape:
+    """gunicorn's worker processes and threads per worker (WEB_CONCURRENCY, GUNICORN_THREADS)."""
+
+    workers: int = 2
+    threads: int = 4
+
+    def env(self) -> dict[str, str]:
+        """Return the environment that selects this shape."""
+        return {"WEB_CONCURRENCY": str(self.workers), "GUNICORN_THREADS": str(self.threads)}
+
+    def __str__(self) -> str:
+        """Return e.g. "2x4"."""
+        return f"{self.workers}x{self.threads}"
+
+
+class System:
+    """A running system: an HTTP endpoint that publishes, and (usually) an MQTT broker devices connect to."""
+
+    name = "system"
+    anonymous_devices = False  # devices log in with username = token unless the system cannot do that
+    endpoint: Endpoint
+    mqtt_port = 0
+
+    def broker_pids(self) -> list[int]:
+        """Return the broker's process ids (the first one is measured for memory)."""
+        return []
+
+    def gateway_pids(self) -> list[int]:
+        """Return the HTTP side's process ids (gunicorn master and workers)."""
+        return []
+
+    def broker_rss_kib(self) -> int:
+        """Return the broker's resident memory."""
+        pids = self.broker_pids()
+        return rss_kib(pids[0]) if pids else 0
+
+    def cpu(self) -> dict[str, float]:
+        """Return CPU seconds used so far by the broker and by the HTTP side."""
+        return {"broker": cpu_s(self.broker_pids()), "http": cpu_s(self.gateway_pids())}
+
+    def stop_broker(self) -> None:
+        """Stop the broker process (devices see their connections close)."""
+        raise NotImplementedError
+
+    def start_broker(self) -> None:
+        """Start the broker again on the same port."""
+        raise NotImplementedError
+
+    def wait_publisher(self, timeout_s: float = READY_S) -> None:
+        """Wait until the HTTP side can publish again (after a broker restart)."""
+
+    def close(self) -> None:
+        """Stop every process this system started."""
+
+
+def gateway_pids(gateway: Process) -> list[int]:
+    """Return gunicorn's master and worker process ids."""
+    return [gateway.popen.pid, *children(gateway.popen.pid)]
+
+
+def wait_connected(gateway: Process, workers: int, since_line: int, timeout_s: float) -> None:
+    """Wait until every gunicorn worker has logged its broker connection after output line since_line."""
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if sum(1 for line in gateway.lines[since_line:] if CONNECTED.search(line)) >= workers:
+            return
+        time.sleep(0.05)
+    raise RuntimeError(f"gateway workers did not all connect to the broker within {timeout_s} s:\n{gateway.output[-2000:]}")
+
+
+class Embedded(System):
+    """Ours: the Procfile's broker (embedded amqtt) and web (gunicorn + Flask gateway) processes."""
+
+    name = "awtrix-cloud (embedded amqtt broker)"
+
+    def __init__(self, shape: GatewayShape) -> None:
+        """Start the broker on a fixed free loopback port (so it can restart there), then the gateway."""
+        self.shape = shape
+        self.mqtt_port = free_port()
+        self._env = {"GATEWAY_SECRET": secrets.token_urlsafe(24), "MQTT_PORT": str(self.mqtt_port)}
+        self.start_broker()
+        self.gateway, http_port = start_gateway({**self._env, **shape.env()}, workers=shape.workers)
+        wait_connected(self.gateway, shape.workers, 0, READY_S)
+        self.endpoint = Endpoint("gateway", http_port)
+
+    def broker_pids(self) -> list[int]:
+        """Return the broker process id."""
+        return [self.broker.popen.pid]
+
+    def gateway_pids(self) -> list[int]:
+        """Return gunicorn's processes."""
+        return gateway_pids(self.gateway)
+
+    def stop_broker(self) -> None:
+        """Stop the broker with SIGTERM, as an operator's restart would."""
+        self._mark = len(self.gateway.lines)
+        self.broker.stop()
+
+    def start_broker(self) -> None:
+        """Start the Procfile's broker on our port and wait until it listens."""
+        self.broker, _ = start_broker(self._env)
+
+    def wait_publisher(self, timeout_s: float = READY_S) -> None:
+        """Wait until every worker has reconnected to the restarted broker."""
+        wait_connected(self.gateway, self.shape.workers, getattr(self, "_mark", 0), timeout_s)
+
+    def close(self) -> None:
+        """Stop gateway and broker."""
+        self.gateway.stop()
+        self.broker.stop()
+
+
+class Ceiling(System):
+    """The HTTP ceiling: a minimal Flask JSON endpoint (bench/ceiling.py) under the same gunicorn settings."""
+
+    name = "HTTP ceiling (minimal Flask app)"
+
+    def __init__(self, shape: GatewayShape) -> None:
+        """Start gunicorn with bench/ceiling_gunicorn.py, which reuses config/gunicorn.conf.py without its hooks."""
+        env = {"HOST": "127.0.0.1", "PORT": "0", **shape.env()}
+        self.web = Process(["gunicorn", "-c", "bench/ceiling_gunicorn.py", "bench.ceiling:app"], env)
+        port = int(self.web.wait_for(r"Listening at: http://[\d.]+:(\d+)").group(1))
+        for _ in range(shape.workers):
+            self.web.wait_for(r"Booting worker")
+        self.endpoint = Endpoint("gateway", port)
+
+    def gateway_pids(self) -> list[int]:
+        """Return gunicorn's processes."""
+        return gateway_pids(self.web)
+
+    def close(self) -> None:
+        """Stop gunicorn."""
+        self.web.stop()
+
+
+def web_command() -> list[str]:
+    """Return the Procfile's web command (for the record in PERFORMANCE.md)."""
+    return procfile_command("web")
