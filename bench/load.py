@@ -42,6 +42,7 @@ class Answers:
     seconds: float  # wrk: how long webhooks were sent; paced: from the first send to the last answer
     cpu_s: float  # CPU the load generator itself used
     http_latencies_us: list[int] = field(default_factory=list)
+    other_statuses: dict[str, int] = field(default_factory=dict)  # HTTP status -> count, for "other" answers
     late_ms: float = 0.0  # paced runs: the largest delay of a send behind its schedule
 
     @property
@@ -75,6 +76,7 @@ def blast(endpoint: Endpoint, devices: int, prefix: str, seconds: float, connect
         unanswered=total["sent"] - answered,
         seconds=seconds,
         cpu_s=(after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime),
+        other_statuses={str(status): int(count) for status, count in raw["other_statuses"].items()},
     )
 
 

@@ -100,6 +100,7 @@ class Paced:
         self.in_flight = 0
         self.counts = {"sent": 0, "delivered": 0, "undelivered": 0, "failed": 0, "other": 0}
         self.latencies_us: list[int] = []
+        self.other_statuses: dict[str, int] = {}
         self.opened = 0
         self.all_answered = asyncio.Event()
         self.some_idle = asyncio.Event()
@@ -123,6 +124,7 @@ class Paced:
             self.counts["failed"] += 1
         else:
             self.counts["other"] += 1
+            self.other_statuses[str(status)] = self.other_statuses.get(str(status), 0) + 1
         self.idle.append(connection)
         self.some_idle.set()
         if not self.in_flight:
@@ -175,6 +177,7 @@ class Paced:
             "cpu_s": usage.ru_utime + usage.ru_stime,
             "http_latencies_us": self.latencies_us,
             "late_ms": max(late, 0.0) * 1000,
+            "other_statuses": self.other_statuses,
         }
 
 

@@ -181,11 +181,18 @@ def details(all_figures: list[Figures]) -> str:
         for phase, run in phases:
             a, u = run.answers, run.usage
             cpu = f"{u.broker:.1f} / {u.http:.1f} / {u.devices:.1f} / {u.load:.1f} / {u.others:.1f}"
+            other = _others(a.other, a.other_statuses)
             lines.append(
                 f"| {figures.system} | {phase} | {run.devices:,} | {a.sent:,} | {a.delivered:,} | {a.undelivered:,} | "
-                f"{a.failed:,} | {a.other:,} | {a.unanswered:,} | {run.received:,} | {cpu} | {u.wall_s:.1f} |"
+                f"{a.failed:,} | {other} | {a.unanswered:,} | {run.received:,} | {cpu} | {u.wall_s:.1f} |"
             )
     return "\n".join(lines)
+
+
+def _others(count: int, statuses: dict[str, int]) -> str:
+    if not count:
+        return "0"
+    return f"{count:,} (" + ", ".join(f"{n:,}x {status}" for status, n in sorted(statuses.items())) + ")"
 
 
 def notes(all_figures: list[Figures]) -> list[str]:

@@ -36,6 +36,7 @@ local next_device, deadline
 local drain_request
 sent, answered, delivered, undelivered, drained, failed, other = 0, 0, 0, 0, 0, 0, 0
 first_send, last_send = 0, 0
+other_statuses = {}
 
 function init(args)
   kind, devices, prefix, seconds, authorization = args[1], tonumber(args[2]), args[3], tonumber(args[4]), args[5]
@@ -97,6 +98,7 @@ function response(status, headers, body)
     failed = failed + 1
   else
     other = other + 1
+    other_statuses[status] = (other_statuses[status] or 0) + 1
   end
 end
 
@@ -110,6 +112,17 @@ function done(summary, latency, requests)
     end
     table.insert(parts, '"' .. key .. '":[' .. table.concat(values, ",") .. ']')
   end
+  local statuses = {}
+  for _, thread in ipairs(threads) do
+    for status, count in pairs(thread:get("other_statuses") or {}) do
+      statuses[status] = (statuses[status] or 0) + count
+    end
+  end
+  local listed = {}
+  for status, count in pairs(statuses) do
+    table.insert(listed, '"' .. status .. '":' .. count)
+  end
+  table.insert(parts, '"other_statuses":{' .. table.concat(listed, ",") .. '}')
   table.insert(parts, '"socket_errors":' .. (summary.errors.connect + summary.errors.read + summary.errors.write
     + summary.errors.timeout))
   table.insert(parts, '"timeouts":' .. summary.errors.timeout)
