@@ -3,17 +3,19 @@
 import os
 
 from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from gateway import views
 from gateway.handlers import register_error_handlers
 from gateway.logs import configure_logging, record_log_path
 from gateway.publisher import MqttPublisher
+from gateway.ratelimit import install_rate_limits
 from gateway.settings import GatewaySettings
 from gateway.views import PUBLISHER_KEY, SETTINGS_KEY, Publisher
 
 
 def create_app(settings: GatewaySettings | None = None, publisher: Publisher | None = None) -> Flask:
-    """Build the gateway app: settings, then publisher, then blueprints, then error handlers and log hook."""
+    """Build the gateway app: settings, publisher, proxy trust, rate limits, blueprints, error handlers, log hook."""
     if settings is None:
         settings = GatewaySettings.from_env(os.environ)
     if publisher is None:
@@ -24,6 +26,10 @@ def create_app(settings: GatewaySettings | None = None, publisher: Publisher | N
     app.config["MAX_CONTENT_LENGTH"] = settings.max_body_bytes
     app.extensions[SETTINGS_KEY] = settings
     app.extensions[PUBLISHER_KEY] = publisher
+    if settings.trusted_proxy_count:
+        # Only behind proxies the operator vouches for: anyone can send X-Forwarded-For.
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=settings.trusted_proxy_count)  # type: ignore[method-assign]
+    install_rate_limits(app, settings.rate_limits)
     app.register_blueprint(views.blueprint)
     register_error_handlers(app)
     app.after_request(record_log_path)

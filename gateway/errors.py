@@ -139,6 +139,17 @@ class MethodNotAllowed(ApiError):
     default_message = "This endpoint does not accept this HTTP method."
 
 
+class RateLimited(ApiError):
+    """The token or the client address has sent more webhooks than this gateway allows."""
+
+    status, code, retry_after_s = 429, "rate_limited", 1
+    default_message = "Too many requests; retry after the number of seconds in the Retry-After header."
+
+    def __init__(self, message: str | None = None, retry_after_s: int = 1) -> None:
+        super().__init__(message)
+        self.retry_after_s = max(1, retry_after_s)
+
+
 class HttpError(ApiError):
     """Any other HTTP-level error, with the status the HTTP layer chose."""
 
@@ -195,6 +206,7 @@ ERRORS: tuple[type[ApiError], ...] = (
     BadRequest,
     NotFound,
     MethodNotAllowed,
+    RateLimited,
     HttpError,
     BrokerUnavailable,
     BrokerTimeout,

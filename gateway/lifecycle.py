@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from flask import Flask
 
 from gateway.publisher import MqttPublisher
+from gateway.ratelimit import check_storage
 from gateway.settings import GatewaySettings, SettingsError
 from gateway.views import PUBLISHER_KEY, SETTINGS_KEY
 
@@ -22,6 +23,7 @@ def check_settings(environ: Mapping[str, str]) -> None:
 
 def start_worker(app: Flask) -> None:
     """Connect a freshly forked worker's publisher so its first request finds the broker connected."""
+    check_storage(app)
     publisher = app.extensions[PUBLISHER_KEY]
     if not isinstance(publisher, MqttPublisher):
         return

@@ -1,6 +1,7 @@
 """Read the gateway's settings from the environment once, reporting every problem at once."""
 
 import math
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from urllib.parse import SplitResult, unquote, urlsplit
@@ -13,6 +14,10 @@ MIN_SECRET_CHARS = 16
 _TRUE = frozenset({"1", "true", "yes", "on"})
 _FALSE = frozenset({"0", "false", "no", "off"})
 _URL_DEFAULT_PORTS = {"mqtt": 1883, "mqtts": 8883}
+# One or more "<n> per [<m>] second|minute|hour|day" (or "<n>/<m>second"), joined by ";".
+_RATE = re.compile(r"\s*([1-9]\d{0,5})\s*(?:/|per)\s*([1-9]\d{0,5})?\s*(second|minute|hour|day)s?\s*", re.IGNORECASE)
+RATE_LIMIT_STORAGE_SCHEMES = ("memory", "redis", "rediss", "redis+unix")
+MAX_TRUSTED_PROXIES = 10
 
 
 class SettingsError(Exception):
@@ -38,6 +43,22 @@ class BrokerSettings:
 
 
 @dataclass(frozen=True)
+class RateLimitSettings:
+    """How many webhooks one token and one client address may send, and where the counts live.
+
+    Both limits are moving windows: "10/10seconds" lets a token send a burst of 10, then
+    never more than 10 in any 10 seconds, which averages 1 per second.
+    """
+
+    enabled: bool = True
+    per_token: str = "10/10seconds"  # noqa: S105 (a rate, not a password)
+    # Generous: IFTTT, Zapier and Home Assistant relay many users' webhooks from few addresses.
+    per_address: str = "600/minute"
+    # memory:// counts in each worker process; redis://... shares counts between workers and gateways.
+    storage_url: str = field(default="memory://", repr=False)
+
+
+@dataclass(frozen=True)
 class GatewaySettings:
     """Everything the gateway process is configured with."""
 
@@ -47,6 +68,9 @@ class GatewaySettings:
     extra_modes: frozenset[str] = frozenset()
     log_level: str = "INFO"
     max_body_bytes: int = 8192
+    rate_limits: RateLimitSettings = RateLimitSettings()
+    # How many reverse proxies in front of the gateway append to X-Forwarded-For; 0 ignores the header.
+    trusted_proxy_count: int = 0
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str]) -> "GatewaySettings":
@@ -61,6 +85,8 @@ class GatewaySettings:
             extra_modes=_extra_modes(read),
             log_level=read.choice("LOG_LEVEL", cls.log_level, LOG_LEVELS),
             max_body_bytes=read.integer("MAX_BODY_BYTES", cls.max_body_bytes, 64, 1_048_576),
+            rate_limits=_rate_limits(read),
+            trusted_proxy_count=read.integer("TRUSTED_PROXY_COUNT", cls.trusted_proxy_count, 0, MAX_TRUSTED_PROXIES),
         )
         if read.problems:
             raise SettingsError(read.problems)
@@ -201,3 +227,45 @@ def _extra_modes(read: _Reader) -> frozenset[str]:
     if unknown:
         read.fail("EXTRA_MODES", f"may only list {', '.join(sorted(DANGEROUS_MODES))}")
     return frozenset(names & DANGEROUS_MODES)
+
+
+def _rate_limits(read: _Reader) -> RateLimitSettings:
+    default = RateLimitSettings()
+    return RateLimitSettings(
+        enabled=read.boolean("RATE_LIMIT_ENABLED", default.enabled),
+        per_token=_rate(read, "RATE_LIMIT_PER_TOKEN", default.per_token),
+        per_address=_rate(read, "RATE_LIMIT_PER_ADDRESS", default.per_address),
+        storage_url=_storage_url(read, default.storage_url),
+    )
+
+
+def _rate(read: _Reader, name: str, default: str) -> str:
+    raw = read.text(name)
+    if raw is None:
+        return default
+    if not all(_RATE.fullmatch(part) for part in raw.split(";")):
+        read.fail(name, "must be like '10/10seconds' or '600/minute': at least 1 per second, minute, hour or day")
+        return default
+    return raw
+
+
+def _storage_url(read: _Reader, default: str) -> str:
+    # Messages never quote the URL: it may carry a password.
+    url = read.text("RATE_LIMIT_STORAGE_URL", default) or default
+    parts = urlsplit(url)
+    if parts.scheme not in RATE_LIMIT_STORAGE_SCHEMES:
+        read.fail("RATE_LIMIT_STORAGE_URL", "must be memory:// or start with redis://, rediss:// or redis+unix://")
+    elif parts.scheme == "memory" and url != "memory://":
+        read.fail("RATE_LIMIT_STORAGE_URL", "must be exactly memory:// for in-process counting")
+    elif parts.scheme == "redis+unix" and not parts.path:
+        read.fail("RATE_LIMIT_STORAGE_URL", "names no socket path")
+    elif parts.scheme in ("redis", "rediss") and (not parts.hostname or not _valid_port(parts)):
+        read.fail("RATE_LIMIT_STORAGE_URL", "names no host or has a port that is not a number from 1 to 65535")
+    return url
+
+
+def _valid_port(parts: SplitResult) -> bool:
+    try:
+        return parts.port != 0
+    except ValueError:
+        return False

@@ -64,10 +64,7 @@ def parse_webhook(raw: RawWebhook, settings: GatewaySettings) -> Webhook:
 
 def parse_token(query_tokens: Sequence[str], authorization: str | None) -> str:
     """Return the one token named by the query string and/or an 'Authorization: Bearer' header."""
-    candidates = {token for token in query_tokens if token}
-    scheme, _, credentials = (authorization or "").strip().partition(" ")
-    if scheme.lower() == "bearer":
-        candidates.add(credentials.strip())
+    candidates = token_candidates(query_tokens, authorization)
     if not candidates:
         raise MissingToken()
     if len(candidates) > 1:
@@ -76,6 +73,15 @@ def parse_token(query_tokens: Sequence[str], authorization: str | None) -> str:
     if not is_valid_token(token):
         raise InvalidToken()
     return token
+
+
+def token_candidates(query_tokens: Sequence[str], authorization: str | None) -> set[str]:
+    """Return every distinct token a request names, well-formed or not, in the query or a Bearer header."""
+    candidates = {token for token in query_tokens if token}
+    scheme, _, credentials = (authorization or "").strip().partition(" ")
+    if scheme.lower() == "bearer":
+        candidates.add(credentials.strip())
+    return candidates
 
 
 def parse_body(body: bytes, content_type: str | None, rule: BodyRule, max_body_bytes: int) -> bytes:
