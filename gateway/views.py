@@ -1,4 +1,4 @@
-"""Serve the webhook and health endpoints: parse, publish, answer."""
+"""Serve the webhook, health and API description endpoints: parse, publish, answer."""
 
 from typing import Protocol
 
@@ -6,6 +6,7 @@ from flask import Blueprint, current_app, request
 from flask.typing import ResponseReturnValue
 
 from gateway.errors import BrokerUnavailable
+from gateway.openapi import openapi_document
 from gateway.settings import GatewaySettings
 from gateway.validation import RawWebhook, parse_webhook
 
@@ -58,6 +59,12 @@ def healthz() -> ResponseReturnValue:
     if not _publisher().connected:
         raise BrokerUnavailable()
     return {"status": "ok"}, 200
+
+
+@blueprint.get("/openapi.json")
+def openapi() -> ResponseReturnValue:
+    """Describe this gateway's HTTP API, as configured, in OpenAPI 3.1."""
+    return openapi_document(_settings()), 200
 
 
 def _settings() -> GatewaySettings:

@@ -129,9 +129,9 @@ def test_ipv6_clients_are_counted_per_64_prefix(gateway_with: Callable[..., Gate
     assert send(gateway, client="2001:db8:1:3::1").status_code == 202
 
 
-def test_health_is_never_limited(gateway_with: Callable[..., Gateway]) -> None:
+def test_health_and_openapi_are_never_limited(gateway_with: Callable[..., Gateway]) -> None:
     gateway = gateway_with(rate_limits=RateLimitSettings(per_token="1 per 30 seconds", per_address="1 per 30 seconds"))
-    answers = [gateway.http.get("/healthz").status_code for _ in range(10)]
+    answers = [gateway.http.get(path).status_code for path in ("/healthz", "/openapi.json") * 5]
     assert answers == [200] * 10
     assert [send(gateway).status_code for _ in range(2)] == [202, 429]
 
