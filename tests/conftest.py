@@ -1,12 +1,14 @@
-"""Shared fixtures: a real embedded broker on an ephemeral port, and device clients cleaned up after each test."""
+"""Shared fixtures: a real embedded broker on an ephemeral port, a relay description, and MQTT clients."""
 
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
 from common.tokens import generate_token
+from tests.support.clients import Clients
 from tests.support.embedded import TEST_SECRET, EmbeddedBroker
-from tests.support.mqtt import BareGateway, Device
+from tests.support.relays import KINDS, Relay, relay_of_kind
 
 
 @pytest.fixture
@@ -18,37 +20,28 @@ def embedded_broker() -> Iterator[EmbeddedBroker]:
 
 
 @pytest.fixture
+def relay(embedded_broker: EmbeddedBroker) -> Relay:
+    """The broker under test; folders that test other brokers override this fixture."""
+    port = embedded_broker.port
+    return Relay("embedded", "127.0.0.1", port, port, embedded_broker.settings.gateway_username, TEST_SECRET)
+
+
+@pytest.fixture(params=KINDS)
+def each_relay(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Relay]:
+    """A running relay broker of each kind in turn, for suites that must hold on every broker."""
+    with relay_of_kind(request.param, tmp_path / "relay") as running:
+        yield running
+
+
+@pytest.fixture
+def mqtt(relay: Relay) -> Iterator[Clients]:
+    """A factory of real paho clients on the relay under test; all closed after the test."""
+    clients = Clients(relay)
+    yield clients
+    clients.close_all()
+
+
+@pytest.fixture
 def token() -> str:
     """A fresh device token."""
     return generate_token()
-
-
-@pytest.fixture
-def clients() -> Iterator[list[Device]]:
-    """A list tests append their MQTT clients to, so each is closed afterwards."""
-    opened: list[Device] = []
-    yield opened
-    for client in opened:
-        client.close()
-
-
-@pytest.fixture
-def device(embedded_broker: EmbeddedBroker, clients: list[Device]) -> Callable[..., Device]:
-    """Return a factory of connected device clients on the embedded broker."""
-
-    def make(username: str | None, expect_rc: int = 0, **kwargs: object) -> Device:
-        client = Device(embedded_broker.port, username, **kwargs)  # type: ignore[arg-type]
-        clients.append(client)
-        assert client.connect() == expect_rc
-        return client
-
-    return make
-
-
-@pytest.fixture
-def gateway(embedded_broker: EmbeddedBroker, clients: list[Device]) -> BareGateway:
-    """A bare MQTT client logged in as the gateway on the embedded broker."""
-    client = BareGateway(embedded_broker.port, embedded_broker.settings.gateway_username, TEST_SECRET)
-    clients.append(client)
-    assert client.connect() == 0
-    return client

@@ -1,19 +1,19 @@
 """Broker limits: connection count, packet size, garbage, failed-login slow-down, TLS."""
 
-from collections.abc import Callable, Iterator
-from pathlib import Path
 import ssl
-import subprocess
 import time
+from collections.abc import Iterator
+from pathlib import Path
 
-import paho.mqtt.client as mqtt
 import pytest
 
 from broker.login_throttle import LoginThrottle
 from common.topics import topic_for
 from tests.support import raw
+from tests.support.clients import Clients
 from tests.support.embedded import EmbeddedBroker
-from tests.support.mqtt import BareGateway, Device
+from tests.support.relays import Relay
+from tests.support.tls import make_certificate
 
 CONNACK_ACCEPTED = bytes((0x20, 0x02, 0x00, 0x00))
 
@@ -62,28 +62,26 @@ GARBAGE = {
 
 
 @pytest.mark.parametrize("garbage", sorted(GARBAGE))
-def test_garbage_closes_only_the_offending_connection(
-    embedded_broker: EmbeddedBroker, device: Callable[..., Device], gateway: BareGateway, token: str, garbage: str
-) -> None:
-    bystander = device(token)
+def test_garbage_closes_only_the_offending_connection(mqtt: Clients, token: str, garbage: str) -> None:
+    bystander, gateway = mqtt.device(token), mqtt.gateway()
     bystander.subscribe(f"awtrix/{token}/notify")
-    offender = _connected_raw(embedded_broker.port, token)
+    offender = _connected_raw(mqtt.broker.device_port, token)
     try:
         offender.send(GARBAGE[garbage](token))
         assert offender.closed_by_peer()
     finally:
         offender.close()
-    assert gateway.send(topic_for(token, "notify"), b"still here") == 1
+    assert gateway.devices_reached(topic_for(token, "notify"), b"still here") == 1
     bystander.expect_only(f"awtrix/{token}/notify", b"still here")
 
 
-def test_publish_at_the_packet_limit_is_delivered(device: Callable[..., Device], gateway: BareGateway, token: str) -> None:
-    clock = device(token)
+def test_publish_at_the_packet_limit_is_delivered(mqtt: Clients, token: str) -> None:
+    clock, gateway = mqtt.device(token), mqtt.gateway()
     clock.subscribe(f"awtrix/{token}/notify")
     topic = topic_for(token, "notify")
     payload = b"x" * (8192 - 2 - 2 - len(topic) - 2 - 1)  # header 1 + 2 length bytes, topic, packet id
-    assert gateway.send(topic, payload) == 1
-    assert clock.expect().payload == payload
+    assert gateway.devices_reached(topic, payload) == 1
+    assert clock.next_message().payload == payload
 
 
 def test_login_throttle_delays_only_after_the_limit_and_forgets_after_the_window() -> None:
@@ -130,50 +128,25 @@ def test_repeated_failed_logins_from_one_address_are_slowed_down(token: str) -> 
 @pytest.fixture(scope="module")
 def certificate(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     """A self-signed certificate for 127.0.0.1, made by openssl for this test run."""
-    folder = tmp_path_factory.mktemp("tls")
-    cert, key = folder / "cert.pem", folder / "key.pem"
-    subprocess.run(
-        [
-            "openssl",
-            "req",
-            "-x509",
-            "-newkey",
-            "rsa:2048",
-            "-nodes",
-            "-days",
-            "1",
-            "-subj",
-            "/CN=127.0.0.1",
-            "-addext",
-            "subjectAltName=IP:127.0.0.1",
-            "-keyout",
-            str(key),
-            "-out",
-            str(cert),
-        ],
-        check=True,
-        capture_output=True,
-    )
-    return cert, key
+    return make_certificate(tmp_path_factory.mktemp("tls"))
 
 
-def test_tls_listener_serves_devices_with_the_operators_certificate(
-    certificate: tuple[Path, Path], token: str, clients: list[Device]
-) -> None:
+def test_tls_listener_serves_devices_with_the_operators_certificate(certificate: tuple[Path, Path], token: str) -> None:
     cert, key = certificate
     running = EmbeddedBroker(tls_port=0, tls_cert_file=str(cert), tls_key_file=str(key)).start()
     try:
         tls_port = running.call(lambda: running.broker.port_of("tls"))  # type: ignore[union-attr]
-        secure = Device(tls_port, token)
-        secure.client.tls_set(ca_certs=str(cert), cert_reqs=ssl.CERT_REQUIRED, tls_version=ssl.PROTOCOL_TLS_CLIENT)
-        clients.append(secure)
-        assert secure.connect() == 0
-        secure.subscribe(f"awtrix/{token}/notify")
-        plain = BareGateway(running.port, running.settings.gateway_username, running.settings.gateway_secret)
-        clients.append(plain)
-        assert plain.connect() == 0
-        assert plain.send(topic_for(token, "notify"), b"over tls") == 1
-        secure.expect_only(f"awtrix/{token}/notify", b"over tls")
+        port, user = running.port, running.settings.gateway_username
+        mqtt = Clients(Relay("embedded", "127.0.0.1", tls_port, port, user, running.settings.gateway_secret))
+        secure = mqtt.new(tls_port, token, "x")
+        secure.paho.tls_set(ca_certs=str(cert), cert_reqs=ssl.CERT_REQUIRED, tls_version=ssl.PROTOCOL_TLS_CLIENT)
+        try:
+            assert secure.connect().reason_code == 0  # type: ignore[union-attr]
+            secure.subscribe(f"awtrix/{token}/notify")
+            assert mqtt.gateway().devices_reached(topic_for(token, "notify"), b"over tls") == 1
+            secure.expect_only(f"awtrix/{token}/notify", b"over tls")
+        finally:
+            mqtt.close_all()
     finally:
         running.stop()
 
@@ -189,4 +162,3 @@ def test_plain_mqtt_client_cannot_talk_to_the_tls_port(certificate: tuple[Path, 
         client.close()
     finally:
         running.stop()
-    assert mqtt.MQTTv311 == 4

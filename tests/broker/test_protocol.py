@@ -3,12 +3,12 @@
 import time
 from collections.abc import Iterator
 
-import paho.mqtt.client as mqtt
+import paho.mqtt.client as paho
 import pytest
 
 from tests.support import raw
+from tests.support.clients import Clients
 from tests.support.embedded import EmbeddedBroker
-from tests.support.mqtt import Device
 
 CONNACK_ACCEPTED = bytes((0x20, 0x02, 0x00, 0x00))
 CONNACK_BAD_PROTOCOL = bytes((0x20, 0x02, 0x00, 0x01))
@@ -32,12 +32,9 @@ def test_other_protocol_versions_get_a_refusing_connack_then_close(
     assert raw_client.closed_by_peer()
 
 
-def test_paho_mqtt5_client_is_refused_cleanly_not_left_hanging(embedded_broker: EmbeddedBroker, token: str) -> None:
-    client = Device(embedded_broker.port, token, protocol=mqtt.MQTTv5)
-    try:
-        assert client.connect() == 132  # "Unsupported protocol version"
-    finally:
-        client.close()
+def test_paho_mqtt5_client_is_refused_cleanly_not_left_hanging(mqtt: Clients, token: str) -> None:
+    connack = mqtt.new(mqtt.broker.device_port, token, "x", protocol=paho.MQTTv5).connect()
+    assert connack is not None and connack.reason_code == 132  # "Unsupported protocol version"
 
 
 def test_first_packet_other_than_connect_closes_without_answer(raw_client: raw.RawClient) -> None:
@@ -50,14 +47,12 @@ def test_unknown_protocol_name_closes_without_answer(raw_client: raw.RawClient, 
     assert raw_client.read_packet() == b""
 
 
-def test_truncated_connect_does_not_hang_other_clients(embedded_broker: EmbeddedBroker, token: str) -> None:
-    stalled = raw.RawClient(embedded_broker.port)
+def test_truncated_connect_does_not_hang_other_clients(mqtt: Clients, token: str) -> None:
+    stalled = raw.RawClient(mqtt.broker.device_port)
     stalled.send(raw.connect(token.encode())[:5])
-    healthy = Device(embedded_broker.port, token)
     try:
-        assert healthy.connect() == 0
+        mqtt.device(token).sync()
     finally:
-        healthy.close()
         stalled.close()
 
 

@@ -1,45 +1,57 @@
-"""The whole system as users run it: the Procfile's broker and web processes, on ephemeral ports."""
+"""The whole system as users run it: the Procfile's web process in front of each relay broker."""
 
 import secrets
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
+from contextlib import ExitStack
 from dataclasses import dataclass
 
 import pytest
 
-from tests.support.mqtt import Device
 from tests.support.processes import Process, start_broker, start_gateway
+from tests.support.relays import KINDS, Relay, mosquitto_relay
 
 
 @dataclass
 class System:
-    """A running broker process and a gunicorn gateway with several workers."""
+    """A running relay broker and a gunicorn gateway with several workers in front of it."""
 
-    broker: Process
+    relay: Relay
     gateway: Process
-    mqtt_port: int
     http_port: int
+    broker: Process | None  # the embedded broker's process; Mosquitto logs to files instead
+
+    def logs(self) -> str:
+        """Everything the gateway and the broker logged so far."""
+        broker_output = self.broker.output if self.broker is not None else ""
+        return self.gateway.output + broker_output + self.relay.logs()
 
 
-@pytest.fixture(scope="module")
-def system() -> Iterator[System]:
-    """Start broker and gateway once per test module; stop both afterwards."""
-    env = {"GATEWAY_SECRET": secrets.token_urlsafe(24)}
-    broker, mqtt_port = start_broker(env)
-    gateway, http_port = start_gateway({**env, "MQTT_PORT": str(mqtt_port)}, workers=3)
+@pytest.fixture(scope="module", params=KINDS)
+def system(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[System]:
+    """Start a broker of each kind and a 3-worker gateway once per test module; stop both afterwards."""
+    with ExitStack() as stack:
+        yield start_system(stack, request.param, tmp_path_factory, workers=3)
+
+
+def start_system(stack: ExitStack, kind: str, tmp_path_factory: pytest.TempPathFactory, workers: int) -> System:
+    """Start a relay broker of kind and a gateway in front of it; stack stops them (gateway first)."""
+    broker: Process | None = None
+    if kind == "embedded":
+        secret = secrets.token_urlsafe(24)
+        broker, port = start_broker({"GATEWAY_SECRET": secret})
+        stack.callback(broker.stop)
+        relay = Relay("embedded", "127.0.0.1", port, port, "gateway", secret)
+    else:
+        relay = stack.enter_context(mosquitto_relay(tmp_path_factory.mktemp("mosquitto")))
+    # These tests poll the gateway for the broker's truth; the limits have tests of their own (tests/abuse/).
+    polling = {"RATE_LIMIT_PER_TOKEN": "1000 per second"}
+    gateway, http_port = start_gateway({**relay.gateway_env(), **polling}, workers=workers)
+    stack.callback(gateway.stop)
     gateway.wait_for(r"connected to the MQTT broker", timeout=20)
-    yield System(broker, gateway, mqtt_port, http_port)
-    gateway.stop()
-    broker.stop()
+    return System(relay, gateway, http_port, broker)
 
 
 @pytest.fixture
-def device_on(clients: list[Device]) -> Callable[..., Device]:
-    """Return a factory of connected devices on a given broker port, closed after the test."""
-
-    def make(port: int, username: str, **kwargs: object) -> Device:
-        client = Device(port, username, **kwargs)  # type: ignore[arg-type]
-        clients.append(client)
-        assert client.connect() == 0
-        return client
-
-    return make
+def relay(system: System) -> Relay:
+    """The system's broker, so the shared `mqtt` client factory connects devices to it."""
+    return system.relay

@@ -4,19 +4,18 @@ import json
 import shutil
 import subprocess
 import time
-from collections.abc import Callable
 
 from common.tokens import generate_token
 from tests.e2e.conftest import System
+from tests.support.clients import Clients
 from tests.support.http import request, wait_for_answer, webhook
-from tests.support.mqtt import Device
 
 IFTTT_BODY = {"force": True, "icon": 36, "text": "New mail", "color": [255, 255, 255]}
 
 
-def test_webhook_reaches_subscribed_device_as_compact_json(system: System, device_on: Callable[..., Device]) -> None:
+def test_webhook_reaches_subscribed_device_as_compact_json(system: System, mqtt: Clients) -> None:
     token = generate_token()
-    clock = device_on(system.mqtt_port, token)
+    clock = mqtt.device(token)
     clock.subscribe(f"awtrix/{token}/notify")
     answer = webhook(system.http_port, token, payload=IFTTT_BODY)
     assert (answer.status, answer.body["delivered"]) == (200, True)
@@ -29,61 +28,62 @@ def test_webhook_for_token_without_device_answers_202_no_device_connected(system
     assert answer.body == {"delivered": False, "reason": "no_device_connected", "mode": "notify"}
 
 
-def test_token_in_bearer_header_works_like_the_query(system: System, device_on: Callable[..., Device]) -> None:
+def test_token_in_bearer_header_works_like_the_query(system: System, mqtt: Clients) -> None:
     token = generate_token()
-    clock = device_on(system.mqtt_port, token)
+    clock = mqtt.device(token)
     clock.subscribe(f"awtrix/{token}/#")
     assert webhook(system.http_port, token, mode="custom/solar", payload={"text": "4 kW"}, via_header=True).status == 200
     clock.expect_only(f"awtrix/{token}/custom/solar", b'{"text":"4 kW"}')
 
 
-def test_every_worker_reports_delivery_consistently(system: System, device_on: Callable[..., Device]) -> None:
+def test_every_worker_reports_delivery_consistently(system: System, mqtt: Clients) -> None:
     token = generate_token()
-    clock = device_on(system.mqtt_port, token)
+    clock = mqtt.device(token)
     clock.subscribe(f"awtrix/{token}/notify")
     answers = [webhook(system.http_port, token, payload={"n": n}) for n in range(12)]
     assert [a.status for a in answers] == [200] * 12
-    assert [json.loads(clock.expect().payload)["n"] for _ in range(12)] == list(range(12))
+    assert [json.loads(clock.next_message().payload)["n"] for _ in range(12)] == list(range(12))
 
 
-def test_delivered_follows_subscribe_and_unsubscribe_within_one_second(system: System, device_on: Callable[..., Device]) -> None:
+def test_delivered_follows_subscribe_and_unsubscribe_within_one_second(system: System, mqtt: Clients) -> None:
     token = generate_token()
-    clock = device_on(system.mqtt_port, token)
+    clock = mqtt.device(token)
     clock.subscribe(f"awtrix/{token}/notify")
     wait_for_answer(system.http_port, token, 200, within_s=1.0)
-    clock.client.unsubscribe(f"awtrix/{token}/notify")
+    clock.paho.unsubscribe(f"awtrix/{token}/notify")
     wait_for_answer(system.http_port, token, 202, within_s=1.0)
 
 
-def test_clean_disconnect_reports_no_device_within_one_second(system: System, device_on: Callable[..., Device]) -> None:
+def test_clean_disconnect_reports_no_device_within_one_second(system: System, mqtt: Clients) -> None:
     token = generate_token()
-    clock = device_on(system.mqtt_port, token)
+    clock = mqtt.device(token)
     clock.subscribe(f"awtrix/{token}/#")
     wait_for_answer(system.http_port, token, 200, within_s=1.0)
     clock.close()
     wait_for_answer(system.http_port, token, 202, within_s=1.0)
 
 
-def test_vanished_device_reports_no_device_within_one_and_a_half_keepalives(
-    system: System, device_on: Callable[..., Device]
-) -> None:
+def test_vanished_device_reports_no_device_within_one_and_a_half_keepalives(system: System, mqtt: Clients) -> None:
     token = generate_token()
-    clock = device_on(system.mqtt_port, token, keepalive=2)
+    clock = mqtt.device(token, keepalive=2)
     clock.subscribe(f"awtrix/{token}/#")
     wait_for_answer(system.http_port, token, 200, within_s=1.0)
-    clock.client.loop_stop()  # power loss: no DISCONNECT, no PINGREQ, the TCP connection stays open
+    clock.paho.loop_stop()  # power loss: no DISCONNECT, no PINGREQ, the TCP connection stays open
     started = time.monotonic()
-    wait_for_answer(system.http_port, token, 202, within_s=3.5)
-    assert time.monotonic() - started <= 3.0 + 0.5
+    # The embedded broker closes the connection at 1.5 x keep-alive. Mosquitto 2.0.11 is slower and
+    # uneven (measured: keep-alive 2 -> 5 s, 4 -> 11 s, 10 -> 17 s); the README documents the difference.
+    allowed = 1.5 * 2 + (0.5 if system.relay.kind == "embedded" else 6.0)
+    wait_for_answer(system.http_port, token, 202, within_s=allowed)
+    assert time.monotonic() - started <= allowed
 
 
-def test_regenerated_token_takes_effect_at_once(system: System, device_on: Callable[..., Device]) -> None:
+def test_regenerated_token_takes_effect_at_once(system: System, mqtt: Clients) -> None:
     old, new = generate_token(), generate_token()
-    clock = device_on(system.mqtt_port, old, client_id="awtrix_c0ffee")
+    clock = mqtt.device(old, client_id="awtrix_c0ffee")
     clock.subscribe(f"awtrix/{old}/notify")
     assert webhook(system.http_port, old).status == 200
     clock.close()
-    renewed = device_on(system.mqtt_port, new, client_id="awtrix_c0ffee")
+    renewed = mqtt.device(new, client_id="awtrix_c0ffee")
     renewed.subscribe(f"awtrix/{new}/notify")
     assert webhook(system.http_port, old).status == 202
     assert webhook(system.http_port, new, payload={"text": "new"}).status == 200
@@ -97,7 +97,7 @@ def test_mosquitto_sub_works_as_a_device(system: System) -> None:
         "-h",
         "127.0.0.1",
         "-p",
-        str(system.mqtt_port),
+        str(system.relay.device_port),
         "-u",
         token,
         "-t",

@@ -1,12 +1,7 @@
 """Gateway fixtures: Debian's Mosquitto on an ephemeral port, real MqttPublishers, and Flask test clients."""
 
 import getpass
-import queue
-import re
-import socket
 import subprocess
-import threading
-import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -19,73 +14,14 @@ from gateway import create_app
 from gateway.publisher import MqttPublisher
 from gateway.settings import BrokerSettings, GatewaySettings
 from gateway.views import Publisher
+from tests.support.clients import Clients
 from tests.support.embedded import TEST_SECRET, EmbeddedBroker
+from tests.support.mosquitto import MOSQUITTO, MOSQUITTO_PASSWD, free_ports
+from tests.support.processes import Process
+from tests.support.relays import Relay
+from tests.support.tls import make_certificate
 
-MOSQUITTO = "/usr/sbin/mosquitto"
-MOSQUITTO_PASSWD = "/usr/bin/mosquitto_passwd"
 WAIT_S = 10.0
-
-
-class Output:
-    """Collect a child process's output lines and wait for one matching a pattern."""
-
-    def __init__(self, popen: subprocess.Popen[str]) -> None:
-        self.popen = popen
-        self.lines: list[str] = []
-        self._new: queue.Queue[str | None] = queue.Queue()
-        self._reader = threading.Thread(target=self._pump, daemon=True)
-        self._reader.start()
-
-    def wait_for(self, pattern: str, timeout: float = WAIT_S) -> re.Match[str]:
-        """Return the first line matching pattern, seen before or arriving within timeout."""
-        regex = re.compile(pattern)
-        for line in list(self.lines):
-            if match := regex.search(line):
-                return match
-        deadline = time.monotonic() + timeout
-        while (left := deadline - time.monotonic()) > 0:
-            try:
-                line = self._new.get(timeout=left)
-            except queue.Empty:
-                break
-            if line is None:  # the process closed its output: it has exited
-                break
-            if match := regex.search(line):
-                return match
-        raise AssertionError(f"no line matching {pattern!r} within {timeout} s:\n{self.text}")
-
-    @property
-    def text(self) -> str:
-        """Everything printed so far."""
-        return "".join(self.lines)
-
-    def stop(self) -> int:
-        """Terminate the process (if still running) and return its exit code once its output is read."""
-        if self.popen.poll() is None:
-            self.popen.terminate()
-        try:
-            code = self.popen.wait(WAIT_S)
-        except subprocess.TimeoutExpired:
-            self.popen.kill()
-            code = self.popen.wait()
-        self._reader.join(WAIT_S)
-        if self.popen.stdout is not None:
-            self.popen.stdout.close()
-        return code
-
-    def _pump(self) -> None:
-        assert self.popen.stdout is not None
-        for line in self.popen.stdout:
-            self.lines.append(line)
-            self._new.put(line)
-        self._new.put(None)
-
-
-def free_port() -> int:
-    """Return a TCP port on 127.0.0.1 that nothing listened on a moment ago."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 @dataclass
@@ -97,17 +33,16 @@ class Mosquitto:
     acl: str | None = None
     tls: bool = False
     port: int = 0
-    output: Output | None = None
+    output: Process | None = None
 
     def start(self) -> "Mosquitto":
         """Start (or restart, on the same port) and return once Mosquitto listens."""
-        self.port = self.port or free_port()
+        self.port = self.port or free_ports(1)[0]
         # Started as root, Mosquitto would switch to user "mosquitto", who cannot read tmp_path.
         config = [f"listener {self.port} 127.0.0.1", "persistence false", "log_dest stderr", f"user {getpass.getuser()}"]
         if self.tls:
-            config += [f"certfile {self.certificate}", f"keyfile {self.directory / 'key.pem'}"]
-            if not self.certificate.exists():
-                self._make_certificate()
+            cert, key = make_certificate(self.directory)
+            config += [f"certfile {cert}", f"keyfile {key}"]
         if self.users:
             passwords = self.directory / "passwords"
             passwords.touch(mode=0o600)
@@ -121,8 +56,7 @@ class Mosquitto:
             config.append("allow_anonymous true")
         path = self.directory / "mosquitto.conf"
         path.write_text("\n".join(config) + "\n")
-        popen = subprocess.Popen([MOSQUITTO, "-c", str(path)], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-        self.output = Output(popen)
+        self.output = Process([MOSQUITTO, "-c", str(path)], {})
         try:
             self.output.wait_for(r"mosquitto version \S+ running")
         except AssertionError:
@@ -134,30 +68,6 @@ class Mosquitto:
     def certificate(self) -> Path:
         """The self-signed certificate of a TLS listener (for 127.0.0.1)."""
         return self.directory / "cert.pem"
-
-    def _make_certificate(self) -> None:
-        subprocess.run(
-            [
-                "openssl",
-                "req",
-                "-x509",
-                "-newkey",
-                "rsa:2048",
-                "-nodes",
-                "-days",
-                "1",
-                "-subj",
-                "/CN=127.0.0.1",
-                "-addext",
-                "subjectAltName=IP:127.0.0.1",
-                "-keyout",
-                str(self.directory / "key.pem"),
-                "-out",
-                str(self.certificate),
-            ],
-            check=True,
-            capture_output=True,
-        )
 
     def stop(self) -> None:
         """Stop Mosquitto if it runs."""
@@ -175,6 +85,14 @@ def mosquitto(tmp_path: Path) -> Iterator[Mosquitto]:
     broker = Mosquitto(tmp_path).start()
     yield broker
     broker.stop()
+
+
+@pytest.fixture
+def plain_mqtt(mosquitto: Mosquitto) -> Iterator[Clients]:
+    """A factory of device clients on the plain Mosquitto; all closed after the test."""
+    clients = Clients(Relay("mosquitto", "127.0.0.1", mosquitto.port, mosquitto.port, "", ""))
+    yield clients
+    clients.close_all()
 
 
 @pytest.fixture

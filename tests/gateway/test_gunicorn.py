@@ -1,8 +1,6 @@
 """The gateway under a real gunicorn: it refuses to start without a secret and its logs stay private."""
 
-import os
 import socket
-import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -10,7 +8,8 @@ from pathlib import Path
 import pytest
 
 from gateway.gunicorn_logging import redact
-from tests.gateway.conftest import Mosquitto, Output
+from tests.gateway.conftest import Mosquitto
+from tests.support.processes import Process, procfile_command
 
 ROOT = Path(__file__).resolve().parents[2]
 GUNICORN = str(Path(sys.executable).parent / "gunicorn")
@@ -28,18 +27,10 @@ TRAFFIC = [
 ]
 
 
-def start_gunicorn(env: dict[str, str]) -> Output:
+def start_gunicorn(env: dict[str, str]) -> Process:
     """Start gunicorn as the Procfile does, on 127.0.0.1 port 0, with only env's gateway settings."""
-    inherited = {name: value for name, value in os.environ.items() if name not in ("GATEWAY_SECRET", "MQTT_URL")}
-    popen = subprocess.Popen(
-        [GUNICORN, "-c", "config/gunicorn.conf.py", "gateway.wsgi:app"],
-        cwd=ROOT,
-        env={**inherited, "HOST": "127.0.0.1", "PORT": "0", "WEB_CONCURRENCY": "1", **env},
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    return Output(popen)
+    settings = {"HOST": "127.0.0.1", "PORT": "0", "WEB_CONCURRENCY": "1", **env}
+    return Process(procfile_command("web"), settings, drop=("GATEWAY_SECRET", "MQTT_URL"))
 
 
 def send(port: int, raw: bytes) -> bytes:
@@ -53,8 +44,8 @@ def test_gunicorn_refuses_to_start_without_the_secret_before_forking() -> None:
     output = start_gunicorn({})
     assert output.popen.wait(30) != 0
     output.stop()
-    assert "GATEWAY_SECRET: is required" in output.text
-    assert "Booting worker" not in output.text
+    assert "GATEWAY_SECRET: is required" in output.output
+    assert "Booting worker" not in output.output
 
 
 def run_traffic(mosquitto: Mosquitto, extra_env: dict[str, str]) -> str:
@@ -67,7 +58,7 @@ def run_traffic(mosquitto: Mosquitto, extra_env: dict[str, str]) -> str:
         assert [answer.split(b" ")[1] for answer in answers] == [b"202", b"400", b"400", b"404"]
     finally:
         output.stop()
-    return output.text
+    return output.output
 
 
 @pytest.fixture(scope="module")

@@ -14,9 +14,10 @@ import pytest
 from gateway.errors import ApiError, BrokerRejected, BrokerTimeout, BrokerUnavailable
 from gateway.publisher import MqttPublisher
 from gateway.settings import BrokerSettings
-from tests.gateway.conftest import WAIT_S, Mosquitto, embedded_settings, free_port
+from tests.gateway.conftest import WAIT_S, Mosquitto, embedded_settings
+from tests.support.clients import Clients
 from tests.support.embedded import EmbeddedBroker
-from tests.support.mqtt import Device
+from tests.support.mosquitto import free_ports
 
 GATEWAY_PASSWORD = "gateway-password-never-logged"
 
@@ -91,7 +92,7 @@ def test_each_publisher_has_its_own_client_id_with_the_pid(
 def test_unreachable_broker_raises_broker_unavailable_at_once_and_logs_one_line(
     make_publisher: Callable[..., MqttPublisher], log_watch: LogWatch
 ) -> None:
-    port = free_port()  # nothing listens here
+    (port,) = free_ports(1)  # nothing listens here
     publisher = make_publisher(BrokerSettings("127.0.0.1", port, "gateway", GATEWAY_PASSWORD), wait_connected=False)
     started = time.monotonic()
     with pytest.raises(BrokerUnavailable):
@@ -143,11 +144,9 @@ def test_puback_refusal_raises_broker_rejected_with_502(
 
 
 def test_silent_broker_raises_broker_timeout_and_the_late_ack_is_forgotten(
-    mosquitto: Mosquitto, make_publisher: Callable[..., MqttPublisher], clients: list[Device], token: str
+    mosquitto: Mosquitto, make_publisher: Callable[..., MqttPublisher], plain_mqtt: Clients, token: str
 ) -> None:
-    clock = Device(mosquitto.port, token)
-    clients.append(clock)
-    assert clock.connect() == 0
+    clock = plain_mqtt.device(token)
     assert clock.subscribe(f"awtrix/{token}/#") == [0]
     publisher = make_publisher(mosquitto.external(), timeout_s=0.3)
     assert mosquitto.output is not None

@@ -9,8 +9,8 @@ import pytest
 from gateway.publisher import MqttPublisher
 from gateway.settings import BrokerSettings
 from tests.gateway.conftest import Gateway, Mosquitto, embedded_settings
+from tests.support.clients import Client, Clients
 from tests.support.embedded import EmbeddedBroker
-from tests.support.mqtt import Device
 
 IFTTT_BODY = b'{ "force": true, "icon": 36,\n  "text": "New mail from Alice", "color": [255, 255, 255] }'
 COMPACT = b'{"force":true,"icon":36,"text":"New mail from Alice","color":[255,255,255]}'
@@ -25,13 +25,11 @@ def on_mosquitto(
 
 
 @pytest.fixture
-def mosquitto_device(mosquitto: Mosquitto, clients: list[Device]) -> Callable[[str], Device]:
+def mosquitto_device(plain_mqtt: Clients) -> Callable[[str], Client]:
     """Return a factory of devices on Mosquitto subscribed to their token's whole namespace."""
 
-    def make(token: str) -> Device:
-        device = Device(mosquitto.port, token)
-        clients.append(device)
-        assert device.connect() == 0
+    def make(token: str) -> Client:
+        device = plain_mqtt.device(token)
         assert device.subscribe(f"awtrix/{token}/#") == [0]
         return device
 
@@ -39,7 +37,7 @@ def mosquitto_device(mosquitto: Mosquitto, clients: list[Device]) -> Callable[[s
 
 
 def test_webhook_to_subscribed_device_returns_200_delivered_and_device_gets_compact_json(
-    on_mosquitto: Callable[..., Gateway], mosquitto_device: Callable[[str], Device], token: str
+    on_mosquitto: Callable[..., Gateway], mosquitto_device: Callable[[str], Client], token: str
 ) -> None:
     clock = mosquitto_device(token)
     response = on_mosquitto().webhook(token, body=IFTTT_BODY)
@@ -54,7 +52,7 @@ def test_webhook_without_subscriber_returns_202_no_device_connected(on_mosquitto
 
 
 def test_webhook_only_reaches_its_own_token(
-    on_mosquitto: Callable[..., Gateway], mosquitto_device: Callable[[str], Device], token: str
+    on_mosquitto: Callable[..., Gateway], mosquitto_device: Callable[[str], Client], token: str
 ) -> None:
     other = mosquitto_device("someone-elses-token-0123")
     assert on_mosquitto().webhook(token).status_code == 202
@@ -75,7 +73,7 @@ def test_webhook_only_reaches_its_own_token(
 )
 def test_webhook_mode_publishes_to_its_topic(
     on_mosquitto: Callable[..., Gateway],
-    mosquitto_device: Callable[[str], Device],
+    mosquitto_device: Callable[[str], Client],
     token: str,
     mode: str,
     body: bytes,
@@ -88,20 +86,18 @@ def test_webhook_mode_publishes_to_its_topic(
 
 
 def test_webhook_message_is_qos_1_on_the_wire_and_never_retained(
-    on_mosquitto: Callable[..., Gateway], mosquitto: Mosquitto, clients: list[Device], token: str
+    on_mosquitto: Callable[..., Gateway], plain_mqtt: Clients, token: str
 ) -> None:
     on_mosquitto().webhook(token)  # nobody listens: a retained message would now wait on the broker
-    late = Device(mosquitto.port, token)
-    clients.append(late)
-    assert late.connect() == 0
+    late = plain_mqtt.device(token)
     assert late.subscribe(f"awtrix/{token}/#", qos=1) == [1]
     assert on_mosquitto().webhook(token, body=b'{"text":"second"}').status_code == 200
-    received = late.expect()
+    received = late.next_message()
     assert (received.payload, received.qos, received.retain) == (b'{"text":"second"}', 1, False)
 
 
 def test_webhook_token_in_bearer_header_is_delivered(
-    on_mosquitto: Callable[..., Gateway], mosquitto_device: Callable[[str], Device], token: str
+    on_mosquitto: Callable[..., Gateway], mosquitto_device: Callable[[str], Client], token: str
 ) -> None:
     clock = mosquitto_device(token)
     response = on_mosquitto().webhook(None, headers={"Authorization": f"Bearer {token}"})
@@ -110,7 +106,7 @@ def test_webhook_token_in_bearer_header_is_delivered(
 
 
 def test_hide_presence_answers_the_same_with_and_without_a_device(
-    on_mosquitto: Callable[..., Gateway], mosquitto_device: Callable[[str], Device], token: str
+    on_mosquitto: Callable[..., Gateway], mosquitto_device: Callable[[str], Client], token: str
 ) -> None:
     gateway = on_mosquitto(hide_presence=True)
     absent = gateway.webhook("absent-device-token-0123")
@@ -125,7 +121,7 @@ def test_mqtt311_broker_answers_delivered_null(
     mosquitto: Mosquitto,
     make_publisher: Callable[..., MqttPublisher],
     make_gateway: Callable[..., Gateway],
-    mosquitto_device: Callable[[str], Device],
+    mosquitto_device: Callable[[str], Client],
     token: str,
 ) -> None:
     # Embedded-broker settings against Mosquitto: MQTT 3.1.1 and no receipts, so no delivery signal.
@@ -175,8 +171,8 @@ def on_embedded(
     return make_gateway(make_publisher(embedded_settings(embedded_broker)))
 
 
-def test_embedded_broker_receipt_gives_200_delivered(on_embedded: Gateway, device: Callable[..., Device], token: str) -> None:
-    clock = device(token)
+def test_embedded_broker_receipt_gives_200_delivered(on_embedded: Gateway, mqtt: Clients, token: str) -> None:
+    clock = mqtt.device(token)
     assert clock.subscribe(f"awtrix/{token}/#") == [0]
     response = on_embedded.webhook(token, body=IFTTT_BODY)
     assert (response.status_code, response.get_json()) == (200, {"delivered": True, "mode": "notify"})
@@ -188,13 +184,13 @@ def test_embedded_broker_receipt_gives_202_without_device(on_embedded: Gateway, 
     assert (response.status_code, response.get_json()["reason"]) == (202, "no_device_connected")
 
 
-def test_concurrent_webhooks_each_get_their_own_answer(on_embedded: Gateway, device: Callable[..., Device]) -> None:
+def test_concurrent_webhooks_each_get_their_own_answer(on_embedded: Gateway, mqtt: Clients) -> None:
     from concurrent.futures import ThreadPoolExecutor
 
     present = [f"present-device-token-{n:04d}" for n in range(4)]
     absent = [f"absent--device-token-{n:04d}" for n in range(4)]
     for token in present:
-        assert device(token).subscribe(f"awtrix/{token}/#") == [0]
+        assert mqtt.device(token).subscribe(f"awtrix/{token}/#") == [0]
     jobs = [(token, n) for n in range(10) for token in present + absent]
 
     def send(job: tuple[str, int]) -> tuple[str, int]:

@@ -2,7 +2,7 @@
 
 from pathlib import Path
 
-from .process import CONFIG_DIR, HOST, SHIPPED_FILES_DIR, render_relay_config
+from tests.support.mosquitto import CONFIG_DIR, HOST, SHIPPED_FILES_DIR, render_relay_config
 
 
 def directives(text: str) -> list[list[str]]:

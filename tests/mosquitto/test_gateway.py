@@ -3,8 +3,7 @@
 import pytest
 
 from common.tokens import generate_token
-
-from .clients import MQTT5, MQTT311, WHATEVER, Clients
+from tests.support.clients import MQTT5, MQTT311, WHATEVER, Clients
 
 NOT_AUTHORIZED = 135  # CONNACK/PUBACK 0x87; paho reports an MQTT 3.1.1 refusal (rc 5) as the same code
 NO_MATCHING_SUBSCRIBERS = 16

@@ -3,8 +3,7 @@
 import pytest
 
 from common.tokens import generate_token
-
-from .clients import MQTT5, MQTT311, Clients, sentinel_comes_first
+from tests.support.clients import MQTT5, MQTT311, Clients, sentinel_comes_first
 
 AWTRIX_MAX_PACKET_BYTES = 8192
 PACKET_TOO_LARGE = 149  # 0x95

@@ -5,9 +5,9 @@ from pathlib import Path
 import pytest
 
 from common.tokens import generate_token
-
-from .clients import MQTT5, Clients
-from .process import HOST, RelayBroker, run_relay
+from tests.support.clients import MQTT5, Clients
+from tests.support.mosquitto import HOST, MosquittoRelay, run_relay
+from tests.support.relays import from_mosquitto
 
 
 def noisy_session(mqtt: Clients, token: str, other: str) -> None:
@@ -39,11 +39,11 @@ def noisy_session(mqtt: Clients, token: str, other: str) -> None:
     mqtt.close_all()
 
 
-def session_output(tmp_path: Path, drop: tuple[str, ...]) -> tuple[RelayBroker, str, str, str]:
+def session_output(tmp_path: Path, drop: tuple[str, ...]) -> tuple[MosquittoRelay, str, str, str]:
     """Run the noisy session on a fresh broker and return everything it wrote once stopped."""
     token, other = generate_token(), generate_token()
     with run_relay(tmp_path / "relay", drop=drop) as broker:
-        noisy_session(Clients(broker), token, other)
+        noisy_session(Clients(from_mosquitto(broker)), token, other)
     return broker, broker.log_path.read_text() + broker.output_path.read_text(), token, other
 
 
@@ -70,6 +70,6 @@ def test_same_session_with_mosquitto_default_logging_leaks_tokens_and_addresses(
 def test_each_log_type_left_out_would_print_a_token(tmp_path: Path, log_type: str) -> None:
     token, other = generate_token(), generate_token()
     with run_relay(tmp_path / "relay", extra=[f"log_type {log_type}"]) as broker:
-        noisy_session(Clients(broker), token, other)
+        noisy_session(Clients(from_mosquitto(broker)), token, other)
 
     assert token in broker.log_path.read_text()

@@ -5,9 +5,8 @@ from pathlib import Path
 import pytest
 
 from common.tokens import generate_token
-
-from .clients import MQTT5, MQTT311, Clients, sentinel_comes_first
-from .process import run_relay
+from tests.support.clients import MQTT5, MQTT311, Clients, sentinel_comes_first
+from tests.support.mosquitto import run_relay
 
 RETAIN_NOT_SUPPORTED = 154  # 0x9A
 UNSPECIFIED_ERROR = 128  # what paho reports when an MQTT 3.1.1 broker just closes the socket

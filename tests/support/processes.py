@@ -20,12 +20,13 @@ START_S = 20.0
 class Process:
     """A child process whose merged stdout/stderr is captured line by line."""
 
-    def __init__(self, args: list[str], env: Mapping[str, str]) -> None:
-        """Start the process in the repository root with env added to a clean copy of ours."""
-        full_env = {**os.environ, "PATH": f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}", **env}
+    def __init__(self, args: list[str], env: Mapping[str, str], drop: tuple[str, ...] = ()) -> None:
+        """Start the process in the repository root with our environment, less drop, plus env."""
+        inherited = {name: value for name, value in os.environ.items() if name not in drop}
+        full_env = {**inherited, "PATH": f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}", **env}
         self.popen = subprocess.Popen(args, cwd=ROOT, env=full_env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
         self.lines: list[str] = []
-        self._new: queue.Queue[str] = queue.Queue()
+        self._new: queue.Queue[str | None] = queue.Queue()
         self._reader = threading.Thread(target=self._pump, daemon=True)
         self._reader.start()
 
@@ -40,6 +41,8 @@ class Process:
             try:
                 line = self._new.get(timeout=left)
             except queue.Empty:
+                break
+            if line is None:  # the process closed its output: it has exited
                 break
             if match := regex.search(line):
                 return match
@@ -69,6 +72,7 @@ class Process:
         for line in self.popen.stdout:
             self.lines.append(line)
             self._new.put(line)
+        self._new.put(None)
 
 
 def procfile_command(process_type: str) -> list[str]:
@@ -83,13 +87,19 @@ def procfile_command(process_type: str) -> list[str]:
 def start_broker(env: Mapping[str, str]) -> tuple[Process, int]:
     """Run the Procfile's broker on 127.0.0.1 port 0 and return it with its bound port."""
     process = Process(procfile_command("broker"), {"HOST": "127.0.0.1", "MQTT_PORT": "0", **env})
-    port = int(process.wait_for(r"MQTT broker listening on [\d.]+:(\d+)").group(1))
-    return process, port
+    return process, _port_or_stop(process, r"MQTT broker listening on [\d.]+:(\d+)")
 
 
 def start_gateway(env: Mapping[str, str], workers: int = 3) -> tuple[Process, int]:
     """Run the Procfile's web process on 127.0.0.1 port 0 and return it with its bound port."""
     settings = {"HOST": "127.0.0.1", "PORT": "0", "WEB_CONCURRENCY": str(workers), **env}
     process = Process(procfile_command("web"), settings)
-    port = int(process.wait_for(r"Listening at: http://[\d.]+:(\d+)").group(1))
-    return process, port
+    return process, _port_or_stop(process, r"Listening at: http://[\d.]+:(\d+)")
+
+
+def _port_or_stop(process: Process, pattern: str) -> int:
+    try:
+        return int(process.wait_for(pattern).group(1))
+    except BaseException:
+        process.stop()
+        raise

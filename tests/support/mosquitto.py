@@ -32,7 +32,7 @@ BRIDGE_SUFFIX = "RANDOM_SUFFIX"
 
 
 @dataclass(frozen=True)
-class RelayBroker:
+class MosquittoRelay:
     """A running Mosquitto with the shipped awtrix-cloud config: where to connect and where it logs."""
 
     host: str
@@ -124,7 +124,7 @@ def debian_main_config(workdir: Path, log_path: Path, include_dir: Path) -> str:
 
 
 @contextmanager
-def run_relay(workdir: Path, drop: Collection[str] = (), extra: Collection[str] = ()) -> Iterator[RelayBroker]:
+def run_relay(workdir: Path, drop: Collection[str] = (), extra: Collection[str] = ()) -> Iterator[MosquittoRelay]:
     """Install the shipped config into workdir as on Debian, run Mosquitto, yield it, and stop it."""
     files_dir, conf_d = workdir / "awtrix-cloud", workdir / "conf.d"
     for directory in (files_dir, conf_d, workdir / "lib"):
@@ -145,7 +145,7 @@ def run_relay(workdir: Path, drop: Collection[str] = (), extra: Collection[str] 
     main.write_text(debian_main_config(workdir, log_path, conf_d))
     output_path = workdir / "output.txt"
     with _mosquitto(main, [device_port, gateway_port], output_path, log_path):
-        yield RelayBroker(HOST, device_port, gateway_port, GATEWAY_USERNAME, password, log_path, output_path, workdir / "lib")
+        yield MosquittoRelay(HOST, device_port, gateway_port, GATEWAY_USERNAME, password, log_path, output_path, workdir / "lib")
 
 
 @contextmanager

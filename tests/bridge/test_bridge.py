@@ -1,12 +1,12 @@
-"""bridge.conf.example: a home Mosquitto logs in to the relay as a device and republishes under the AWTRIX's prefix."""
+"""bridge.conf.example: a home Mosquitto logs in to the relay (either broker) as a device and republishes under the
+AWTRIX's prefix."""
 
 import queue
 from collections.abc import Callable
 
 from common.tokens import generate_token
-
-from .clients import Client, Clients, Message
-from .process import HomeBroker
+from tests.support.clients import Client, Clients, Message
+from tests.support.mosquitto import HomeBroker
 
 PREFIX = "awtrix_7ac880"
 LINK_S = 10.0

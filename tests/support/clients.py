@@ -1,4 +1,4 @@
-"""Paho clients for the Mosquitto tests: they record what arrives, wait on events, and never reconnect."""
+"""Real paho clients for tests on any relay broker: they record what arrives, wait on events, never reconnect."""
 
 import itertools
 import queue
@@ -10,7 +10,8 @@ import paho.mqtt.client as mqtt
 from paho.mqtt.enums import CallbackAPIVersion
 from paho.mqtt.properties import Properties
 
-from .process import RelayBroker
+from common.receipts import RECEIPT_TOPIC, decode_receipt
+from tests.support.relays import Relay
 
 WAIT_S = 5.0
 WHATEVER = "whatever"  # devices may send any password; the device listener ignores it
@@ -51,11 +52,13 @@ class Client:
         protocol: int = MQTT311,
         client_id: str | None = None,
         clean_session: bool = True,
-        will: tuple[str, str, int, bool] | None = None,
+        will: tuple[str, str | bytes, int, bool] | None = None,
         host: str = "127.0.0.1",
+        keepalive: int = 60,
+        bind_address: str = "",
     ) -> None:
         """Create the client; nothing is sent before connect()."""
-        self.host, self.port = host, port
+        self.host, self.port, self.keepalive, self.bind_address = host, port, keepalive, bind_address
         self.client_id = client_id if client_id is not None else f"mosquitto-test-{next(_ids)}"
         session = {} if protocol == MQTT5 else {"clean_session": clean_session}
         self._paho = mqtt.Client(
@@ -80,10 +83,12 @@ class Client:
         self._paho.on_subscribe = lambda c, u, mid, codes, p: self._ack(mid).put([code.value for code in codes])
         self._paho.on_unsubscribe = lambda c, u, mid, codes, p: self._ack(mid).put(None)
         self._paho.on_publish = lambda c, u, mid, code, p: self._ack(mid).put(code.value)
+        self.receipts: dict[int, int] = {}
+        self._paho.message_callback_add(RECEIPT_TOPIC, self._on_receipt)
 
     def connect(self) -> Connack | None:
         """Connect and return the CONNACK, or None if the broker closed the connection without one."""
-        self._paho.connect(self.host, self.port, keepalive=60)
+        self._paho.connect(self.host, self.port, keepalive=self.keepalive, bind_address=self.bind_address)
         self._paho.loop_start()
         return _get(self._connack, "CONNACK")
 
@@ -103,10 +108,27 @@ class Client:
         """Publish without waiting for any answer."""
         self._paho.publish(topic, payload, qos=qos, retain=retain)
 
-    def publish(self, topic: str, payload: bytes | str) -> int:
+    def publish(self, topic: str, payload: bytes | str, retain: bool = False) -> int:
         """Publish at QoS 1 and return the PUBACK reason code (always 0 under MQTT 3.1.1)."""
-        info = self._paho.publish(topic, payload, qos=1)
-        return _get(self._ack(info.mid), "PUBACK")  # type: ignore[return-value]
+        return self._publish(topic, payload, retain)[0]
+
+    def devices_reached(self, topic: str, payload: bytes | str) -> int:
+        """Publish at QoS 1 as the gateway of the embedded broker and return its receipt's device count."""
+        return self.receipts.pop(self._publish(topic, payload, False)[1])
+
+    def _publish(self, topic: str, payload: bytes | str, retain: bool) -> tuple[int, int]:
+        info = self._paho.publish(topic, payload, qos=1, retain=retain)
+        return _get(self._ack(info.mid), "PUBACK"), info.mid  # type: ignore[return-value]
+
+    def expect_only(self, topic: str, payload: bytes, timeout: float = WAIT_S) -> None:
+        """Assert that the next message is exactly (topic, payload)."""
+        message = self.next_message(timeout)
+        assert (message.topic, message.payload) == (topic, payload)
+
+    @property
+    def paho(self) -> mqtt.Client:
+        """The underlying paho client, for tests that must misbehave (stop pinging, drop the socket)."""
+        return self._paho
 
     def next_message(self, timeout: float = WAIT_S) -> Message:
         """Return the next message, failing the test if none arrives in time."""
@@ -125,10 +147,12 @@ class Client:
         return self.disconnect_reason
 
     def close(self) -> None:
-        """Disconnect if still connected and stop the network thread."""
+        """Disconnect if still connected, stop the network thread and release paho's sockets."""
         if not self.disconnected.is_set():
             self._paho.disconnect()
         self._paho.loop_stop()
+        # paho closes its sockets only in __del__, which may run after the test's warnings check
+        self._paho._reset_sockets()
 
     def _ack(self, mid: int) -> "queue.Queue[object]":
         # The answer can arrive before publish() returns its mid; whichever side comes first makes the box.
@@ -145,6 +169,10 @@ class Client:
 
     def _on_message(self, client: mqtt.Client, userdata: object, message: mqtt.MQTTMessage) -> None:
         self.messages.put(Message(message.topic, message.payload, message.qos, bool(message.retain)))
+
+    def _on_receipt(self, client: mqtt.Client, userdata: object, message: mqtt.MQTTMessage) -> None:
+        mid, devices = decode_receipt(message.payload)
+        self.receipts[mid] = devices
 
 
 def _get(box: "queue.Queue[T]", what: str, timeout: float = WAIT_S) -> T:
@@ -165,7 +193,7 @@ def sentinel_comes_first(victim: Client, gateway: Client, token: str) -> list[Me
 class Clients:
     """Make connected clients on a relay broker (or any port) and close them all at the end of a test."""
 
-    def __init__(self, broker: RelayBroker) -> None:
+    def __init__(self, broker: Relay) -> None:
         """Remember the broker; no client exists yet."""
         self.broker = broker
         self._opened: list[Client] = []
@@ -180,12 +208,18 @@ class Clients:
         """Return a client connected to the device listener, the way an AWTRIX logs in."""
         return self._connected(self.new(self.broker.device_port, username, password, **options))
 
-    def gateway(self, protocol: int = MQTT5, **options: object) -> Client:
-        """Return a client connected to the gateway listener with the gateway's credentials."""
+    def gateway(self, protocol: int | None = None, **options: object) -> Client:
+        """Return a client connected where the gateway connects, with the gateway's credentials."""
         broker = self.broker
-        password = broker.gateway_password
-        client = self.new(broker.gateway_port, broker.gateway_username, password, protocol=protocol, **options)
+        version = protocol if protocol is not None else broker.gateway_protocol
+        client = self.new(broker.gateway_port, broker.gateway_username, broker.gateway_password, protocol=version, **options)
         return self._connected(client)
+
+    def delivered(self, gateway: Client, topic: str, payload: bytes | str) -> bool:
+        """Publish as the gateway and return the broker's answer: did at least one device get it?"""
+        if self.broker.kind == "embedded":
+            return gateway.devices_reached(topic, payload) > 0
+        return gateway.publish(topic, payload) == 0
 
     def on(self, port: int, username: str | None = None, **options: object) -> Client:
         """Return a client connected to another broker, e.g. a home broker with a bridge."""
