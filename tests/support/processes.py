@@ -20,11 +20,22 @@ START_S = 20.0
 class Process:
     """A child process whose merged stdout/stderr is captured line by line."""
 
-    def __init__(self, args: list[str], env: Mapping[str, str], drop: tuple[str, ...] = ()) -> None:
-        """Start the process in the repository root with our environment, less drop, plus env."""
+    def __init__(self, args: list[str], env: Mapping[str, str], drop: tuple[str, ...] = (), new_session: bool = False) -> None:
+        """Start the process in the repository root with our environment, less drop, plus env.
+
+        With new_session, it leads its own process group, so interrupt() reaches all its children, as Ctrl-C does.
+        """
         inherited = {name: value for name, value in os.environ.items() if name not in drop}
         full_env = {**inherited, "PATH": f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}", **env}
-        self.popen = subprocess.Popen(args, cwd=ROOT, env=full_env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        self.popen = subprocess.Popen(
+            args,
+            cwd=ROOT,
+            env=full_env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+            start_new_session=new_session,
+        )
         self.lines: list[str] = []
         self._new: queue.Queue[str | None] = queue.Queue()
         self._reader = threading.Thread(target=self._pump, daemon=True)
@@ -66,6 +77,11 @@ class Process:
         if self.popen.stdout is not None:
             self.popen.stdout.close()
         return code
+
+    def interrupt(self, timeout: float = 15.0) -> int:
+        """Press Ctrl-C: SIGINT to the whole process group; return the exit code."""
+        os.killpg(self.popen.pid, signal.SIGINT)
+        return self.stop(timeout=timeout)
 
     def _pump(self) -> None:
         assert self.popen.stdout is not None
