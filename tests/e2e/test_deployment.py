@@ -39,6 +39,7 @@ def test_make_run_starts_gateway_and_embedded_broker_and_ctrl_c_stops_both() -> 
         run.interrupt()
     assert "web.1" in run.output and "broker.1" in run.output
     assert "Traceback" not in run.output
+    assert not run.lingered
     for port in (http_port, mqtt_port):  # both processes are gone: nothing listens any more
         with pytest.raises(ConnectionRefusedError):
             socket.create_connection(("127.0.0.1", port), timeout=2).close()
@@ -61,6 +62,7 @@ def test_make_run_with_mqtt_url_starts_only_the_gateway(mosquitto: Relay) -> Non
         run.interrupt()
     assert "web.1" in run.output
     assert "broker.1" not in run.output
+    assert not run.lingered
 
 
 @pytest.mark.parametrize("kind", KINDS)

@@ -37,6 +37,8 @@ class Process:
             start_new_session=new_session,
         )
         self.lines: list[str] = []
+        self.lingered = False  # a child kept running after the process itself stopped
+        self._new_session = new_session
         self._new: queue.Queue[str | None] = queue.Queue()
         self._reader = threading.Thread(target=self._pump, daemon=True)
         self._reader.start()
@@ -68,20 +70,28 @@ class Process:
         """Send sig, wait for the exit and the last output, and return the exit code."""
         if self.popen.poll() is None:
             self.popen.send_signal(sig)
+        return self._wait(timeout)
+
+    def interrupt(self, timeout: float = 15.0) -> int:
+        """Press Ctrl-C: SIGINT to the whole process group; return the exit code."""
+        os.killpg(self.popen.pid, signal.SIGINT)
+        return self._wait(timeout)
+
+    def _wait(self, timeout: float) -> int:
         try:
             code = self.popen.wait(timeout)
         except subprocess.TimeoutExpired:
             self.popen.kill()
             code = self.popen.wait()
-        self._reader.join(5)
-        if self.popen.stdout is not None:
+        # The output ends when every process holding it (children included) has exited.
+        self._reader.join(timeout)
+        self.lingered = self._reader.is_alive()
+        if self.lingered and self._new_session:
+            os.killpg(self.popen.pid, signal.SIGKILL)
+            self._reader.join(5)
+        if self.popen.stdout is not None and not self._reader.is_alive():
             self.popen.stdout.close()
         return code
-
-    def interrupt(self, timeout: float = 15.0) -> int:
-        """Press Ctrl-C: SIGINT to the whole process group; return the exit code."""
-        os.killpg(self.popen.pid, signal.SIGINT)
-        return self.stop(timeout=timeout)
 
     def _pump(self) -> None:
         assert self.popen.stdout is not None
