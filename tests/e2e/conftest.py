@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 import pytest
 
-from tests.support.processes import Process, start_broker, start_gateway
+from tests.support.processes import POLLING_LIMITS, Process, start_broker, start_gateway
 from tests.support.relays import KINDS, Relay, mosquitto_relay
 
 
@@ -43,9 +43,7 @@ def start_system(stack: ExitStack, kind: str, tmp_path_factory: pytest.TempPathF
         relay = Relay("embedded", "127.0.0.1", port, port, "gateway", secret)
     else:
         relay = stack.enter_context(mosquitto_relay(tmp_path_factory.mktemp("mosquitto")))
-    # These tests poll the gateway for the broker's truth; the limits have tests of their own (tests/abuse/).
-    polling = {"RATE_LIMIT_PER_TOKEN": "1000 per second"}
-    gateway, http_port = start_gateway({**relay.gateway_env(), **polling}, workers=workers)
+    gateway, http_port = start_gateway({**relay.gateway_env(), **POLLING_LIMITS}, workers=workers)
     stack.callback(gateway.stop)
     gateway.wait_for(r"connected to the MQTT broker", timeout=20)
     return System(relay, gateway, http_port, broker)

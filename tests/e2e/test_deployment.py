@@ -13,7 +13,7 @@ from tests.support.clients import Clients
 from tests.support.embedded import TEST_SECRET, EmbeddedBroker
 from tests.support.http import request, wait_for_answer, webhook
 from tests.support.mosquitto import free_ports
-from tests.support.processes import Process, start_gateway
+from tests.support.processes import POLLING_LIMITS, Process, start_gateway
 from tests.support.relays import KINDS, Relay, mosquitto_relay
 
 MAKE_RUN_S = 60.0  # a fresh clone's first `make run` also creates the virtualenv
@@ -69,7 +69,7 @@ def test_make_run_with_mqtt_url_starts_only_the_gateway(mosquitto: Relay) -> Non
 def test_two_gateway_instances_in_front_of_one_broker_both_deliver(kind: str, tmp_path_factory: pytest.TempPathFactory) -> None:
     with ExitStack() as stack:
         first = start_system(stack, kind, tmp_path_factory, workers=2)
-        second, second_port = start_gateway({**first.relay.gateway_env(), "RATE_LIMIT_PER_TOKEN": "100 per second"}, workers=2)
+        second, second_port = start_gateway({**first.relay.gateway_env(), **POLLING_LIMITS}, workers=2)
         stack.callback(second.stop)
         second.wait_for(r"connected to the MQTT broker", timeout=20)
         token = generate_token()
@@ -115,7 +115,7 @@ def test_mqtt_url_to_a_broker_without_mqtt5_answers_delivered_null() -> None:
     running = EmbeddedBroker().start()
     try:
         url = f"mqtt://gateway:{TEST_SECRET}@127.0.0.1:{running.port}"
-        gateway, http_port = start_gateway({"MQTT_URL": url}, workers=1)
+        gateway, http_port = start_gateway({"MQTT_URL": url, **POLLING_LIMITS}, workers=1)
         try:
             gateway.wait_for(r"does not speak MQTT 5", timeout=20)
             gateway.wait_for(r"connected to the MQTT broker .* \(MQTT 3\.1\.1\)", timeout=20)

@@ -15,6 +15,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
 START_S = 20.0
+# Tests that poll the gateway for the broker's truth would trip the per-token limit; the limits have their own tests.
+POLLING_LIMITS = {"RATE_LIMIT_PER_TOKEN": "1000 per second"}
 
 
 class Process:
