@@ -7,6 +7,9 @@ from pathlib import Path
 from common.tokens import is_valid_token
 
 
+MIN_SECRET_CHARS = 16  # the gateway asks the same
+
+
 class SettingsError(Exception):
     """One or more environment variables are missing or invalid."""
 
@@ -46,10 +49,10 @@ class BrokerSettings:
             ),
             **_tls(environ, problems),
         }
-        if not values["gateway_secret"]:
+        if len(values["gateway_secret"]) < MIN_SECRET_CHARS:
             problems.append(
-                "GATEWAY_SECRET is not set: set it to a long random string shared with the gateway "
-                "(`make run` generates one for a local run)"
+                f"GATEWAY_SECRET is not set or shorter than {MIN_SECRET_CHARS} characters: set it to a long random "
+                "string shared with the gateway (`make run` generates one for a local run)"
             )
         if is_valid_token(values["gateway_username"]) or not values["gateway_username"]:
             problems.append("GATEWAY_USERNAME must be non-empty and must not look like a device token")

@@ -10,9 +10,10 @@ def test_defaults_need_only_the_secret() -> None:
     assert (settings.mqtt_port, settings.gateway_username, settings.max_packet_bytes) == (1883, "gateway", 8192)
 
 
-def test_missing_secret_is_refused_with_its_name() -> None:
+@pytest.mark.parametrize("secret", [None, "", "x" * 15])
+def test_missing_or_short_secret_is_refused_with_its_name(secret: str | None) -> None:
     with pytest.raises(SettingsError, match="GATEWAY_SECRET"):
-        BrokerSettings.from_env({})
+        BrokerSettings.from_env({} if secret is None else {"GATEWAY_SECRET": secret})
 
 
 def test_all_problems_are_reported_together() -> None:
@@ -25,6 +26,6 @@ def test_all_problems_are_reported_together() -> None:
 
 def test_values_are_parsed() -> None:
     settings = BrokerSettings.from_env(
-        {"GATEWAY_SECRET": "s", "MQTT_PORT": "0", "HOST": "127.0.0.1", "MQTT_CONNECT_TIMEOUT_S": "2.5"}
+        {"GATEWAY_SECRET": "s" * 16, "MQTT_PORT": "0", "HOST": "127.0.0.1", "MQTT_CONNECT_TIMEOUT_S": "2.5"}
     )
     assert (settings.mqtt_port, settings.host, settings.connect_timeout_s) == (0, "127.0.0.1", 2.5)
