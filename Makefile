@@ -18,11 +18,16 @@ $(BIN)/.installed: requirements.txt requirements-dev.txt
 
 setup: $(BIN)/.installed
 
-# Debian packages the tests need (Mosquitto for interop, end-to-end and bridge tests).
+# Debian packages the tests need: Mosquitto (interop, end-to-end, bridge tests), redis (shared rate limits), openssl.
+DEBIAN_TEST_PACKAGES := mosquitto mosquitto-clients redis-server openssl
 system-deps:
-	@command -v mosquitto >/dev/null 2>&1 || [ -x /usr/sbin/mosquitto ] || { \
-	  echo "installing Debian's mosquitto and mosquitto-clients"; \
-	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq mosquitto mosquitto-clients >/dev/null; }
+	@missing=""; \
+	for tool in /usr/sbin/mosquitto /usr/bin/mosquitto_sub /usr/bin/redis-server /usr/bin/openssl; do \
+	  [ -x "$$tool" ] || missing=yes; done; \
+	if [ -n "$$missing" ]; then \
+	  echo "installing Debian packages: $(DEBIAN_TEST_PACKAGES)"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(DEBIAN_TEST_PACKAGES) >/dev/null; \
+	fi
 
 # Whole system on the embedded broker, in the foreground; Ctrl-C stops both processes.
 # A gateway<->broker secret is generated for this local run unless GATEWAY_SECRET is set.
