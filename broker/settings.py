@@ -6,7 +6,6 @@ from pathlib import Path
 
 from common.tokens import is_valid_token
 
-
 MIN_SECRET_CHARS = 16  # the gateway asks the same
 
 

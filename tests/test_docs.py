@@ -1,7 +1,7 @@
 """The README stays true: its error table and configuration table match the code and config/env.example."""
 
-from pathlib import Path
 import re
+from pathlib import Path
 
 from gateway.errors import ERROR_CODES
 
