@@ -8,8 +8,8 @@ import redis
 
 from gateway.lifecycle import start_worker
 from gateway.settings import RateLimitSettings
-from tests.abuse.conftest import UNLIMITED, RedisServer
-from tests.gateway.conftest import Gateway, UnusedPublisher, free_port
+from tests.abuse.conftest import UNLIMITED, RedisServer, free_port
+from tests.gateway.conftest import Gateway, UnusedPublisher
 from tests.support.embedded import TEST_SECRET, EmbeddedBroker
 from tests.support.http import CLIENT_ADDRESS, webhook
 from tests.support.processes import Process, start_gateway
