@@ -16,7 +16,11 @@ from typing import Any
 
 from bench.device import Device
 
-RETRY_S = (0.05, 0.5)
+# Like an ESP32 device (WiFiClient's default connect timeout is 3 s): a TCP connect that has not
+# completed within ATTEMPT_S is abandoned and tried again after RETRY_S, rather than left to the
+# kernel's exponential SYN retransmission (1, 3, 7, 15, 31, 63 s) when a listen queue overflows.
+ATTEMPT_S = 3.0
+RETRY_S = (0.5, 1.5)
 TICK_S = 1.0
 
 
@@ -159,7 +163,7 @@ class Fleet:
         self.devices[index] = device
         left = self.retry_until - time.monotonic()
         try:
-            await asyncio.wait_for(loop.create_connection(lambda: device, self.host, self.port), max(left, 0.1))
+            await asyncio.wait_for(loop.create_connection(lambda: device, self.host, self.port), min(max(left, 0.1), ATTEMPT_S))
         except (OSError, TimeoutError):
             if self.devices.get(index) is device:
                 del self.devices[index]

@@ -10,7 +10,7 @@ class Plan:
     """Device counts and phase durations; BENCH_QUICK=1 selects the small one."""
 
     device_counts: tuple[int, int, int] = (10, 1_000, 10_000)
-    blast_s: float = 8.0
+    blast_s: float = 6.0
     rate: int = 1_000
     paced_s: float = 10.0
     storm_timeout_s: float = 60.0
@@ -20,7 +20,7 @@ class Plan:
     @classmethod
     def quick(cls) -> "Plan":
         """Return the ~1 minute development plan."""
-        return cls(device_counts=(10, 200, 1_000), blast_s=3.0, paced_s=3.0, storm_timeout_s=20.0)
+        return cls(device_counts=(10, 200, 1_000), blast_s=2.0, paced_s=2.0, storm_timeout_s=20.0)
 
 
 @dataclass
@@ -33,6 +33,7 @@ class Usage:
     devices: float
     load: float
     others: float
+    workers: list[float] = field(default_factory=list)  # each gunicorn worker's share of http
 
 
 @dataclass
@@ -76,9 +77,9 @@ class Memory:
     after_kib: int
 
     @property
-    def per_device_bytes(self) -> float:
-        """Return resident bytes per idle connected device."""
-        return (self.after_kib - self.before_kib) * 1024 / self.devices if self.devices else 0.0
+    def per_device_bytes(self) -> float | None:
+        """Return resident bytes per idle connected device (None when no device connected)."""
+        return (self.after_kib - self.before_kib) * 1024 / self.devices if self.devices else None
 
 
 @dataclass

@@ -62,6 +62,12 @@ def summarise(collapsed: Path, cpu: dict[int, float], top: int = TOP) -> str:
         frame = frames[-1].rsplit(":", 1)[0] + ")" if frames[-1].endswith(")") else frames[-1]
         own[tid]["(waiting) " + frame if WAITING.match(frame) else frame] += int(count)
     lines = []
+    # Threads that come and go (e.g. timers) are summed up in one line instead of one line each.
+    transient = [tid for tid in own if int(tid) not in cpu or names[tid].startswith("Thread-")]
+    if len(transient) > 3:
+        used = sum(cpu.get(int(tid), 0.0) for tid in transient)
+        lines.append(f"  {len(transient)} short-lived threads (e.g. {names[transient[0]]}), CPU {used:.2f} s (those still alive)")
+        own = {tid: samples for tid, samples in own.items() if tid not in transient}
     for tid in sorted(own, key=lambda t: -cpu.get(int(t), 0.0)):
         samples = own[tid]
         total = sum(samples.values())

@@ -13,7 +13,7 @@ TARGET_BYTES_PER_DEVICE = 25_000
 TARGET_STORM_S = 30.0
 RATE_TOLERANCE = 0.95  # a fixed-rate run delivering less than this share of its rate did not hold the rate
 
-Getter = Callable[[Figures], float | None]
+Getter = Callable[[Figures], float | str | None]  # a str is shown as is, without a ratio
 
 
 @dataclass
@@ -43,7 +43,9 @@ def percentile(values: list[int], share: float) -> float:
     return float(ordered[min(len(ordered) - 1, max(0, round(share * len(ordered)) - 1))])
 
 
-def _number(value: float | None, digits: int) -> str:
+def _number(value: float | str | None, digits: int) -> str:
+    if isinstance(value, str):
+        return value
     if value is None or value != value:  # missing, or NaN
         return "n/a"
     return f"{value:,.{digits}f}"
@@ -55,6 +57,24 @@ def _throughput(count: int, read: Callable[[Run], float]) -> Getter:
         return read(run) if run else None
 
     return get
+
+
+def _per_webhook(run: Run, cpu_s: float) -> float | None:
+    return cpu_s / run.answers.delivered * 1e6 if run.answers.delivered and cpu_s else None
+
+
+def _memory(figures: Figures) -> float | None:
+    per_device = figures.memory.per_device_bytes if figures.memory else None
+    return per_device / 1000 if per_device is not None else None
+
+
+def _storm(figures: Figures) -> float | str | None:
+    storm = figures.storm
+    if storm is None:
+        return None
+    if storm.subscribed < storm.devices:
+        return f"> {storm.seconds:.0f} ({storm.subscribed:,} subscribed by then)"
+    return storm.seconds
 
 
 def _latency(share: float) -> Getter:
@@ -91,6 +111,11 @@ def rows(plan: Plan) -> list[Row]:
             Row(f"messages received by devices /s, {count:,} devices", _throughput(count, lambda r: r.received_per_s)),
             Row(f"loss (delivered:true - received), {count:,} devices", _throughput(count, lambda r: r.loss), 0, loss_goal),
         ]  # fmt: skip
+    per = f"CPU µs per delivered webhook, {middle:,} devices"
+    result += [
+        Row(f"broker {per}", _throughput(middle, lambda r: _per_webhook(r, r.usage.broker))),
+        Row(f"HTTP side {per}", _throughput(middle, lambda r: _per_webhook(r, r.usage.http))),
+    ]
     at = f"{plan.rate:,} req/s, {middle:,} devices"
     result += [
         Row(f"webhook->device latency p50 ms, {at}", _latency(0.50), 1),
@@ -98,10 +123,8 @@ def rows(plan: Plan) -> list[Row]:
         Row(f"webhook->device latency max ms, {at}", _latency(1.0), 1),
         Row("delivered:true /s achieved in that fixed-rate run",
             lambda f: f.latency.answers.delivered_per_s if f.latency else None),
-        Row(f"broker memory per idle device, KB, {large:,} devices",
-            lambda f: f.memory.per_device_bytes / 1000 if f.memory else None, 1, goal["memory"]),
-        Row(f"{large:,} devices connect + subscribe after a broker restart, s",
-            lambda f: f.storm.seconds if f.storm else None, 1, goal["storm"]),
+        Row(f"broker memory per idle device, KB, {large:,} devices", _memory, 1, goal["memory"]),
+        Row(f"{large:,} devices connect + subscribe after a broker restart, s", _storm, 1, goal["storm"]),
     ]  # fmt: skip
     return result
 
@@ -117,7 +140,8 @@ def table(ours: Figures, references: list[Figures], ceiling: Figures | None, pla
         cells = [row.label, _number(value, row.digits)]
         for ref in others:
             theirs = _ceiling_rate(ref, row) if ref is ceiling else row.get(ref)
-            ratio = f" ({value / theirs:.2f}x)" if value and theirs else ""
+            numeric = isinstance(value, float | int) and isinstance(theirs, float | int)
+            ratio = f" ({value / theirs:.2f}x)" if numeric and value and theirs else ""  # type: ignore[operator]
             cells.append("skipped" if ref.skipped else _number(theirs, row.digits) + ratio)
         met = judged.get(row.target)
         cells += [row.target, "" if met is None else ("met" if met else "**missed**")]
@@ -126,10 +150,16 @@ def table(ours: Figures, references: list[Figures], ceiling: Figures | None, pla
 
 
 def _ceiling_rate(ceiling: Figures, row: Row) -> float | None:
-    # The ceiling publishes nothing: only its request rate means something, shown on every delivered:true row.
-    if not row.label.startswith("webhooks answered") or not ceiling.throughput:
+    # The ceiling publishes nothing and has no devices: only its request rate and its CPU per request mean
+    # something, shown on every delivered:true row and on the HTTP-side CPU row.
+    if not ceiling.throughput:
         return None
-    return next(iter(ceiling.throughput.values())).answers.delivered_per_s
+    run = next(iter(ceiling.throughput.values()))
+    if row.label.startswith("webhooks answered"):
+        return run.answers.delivered_per_s
+    if row.label.startswith("HTTP side CPU"):
+        return _per_webhook(run, run.usage.http)
+    return None
 
 
 def verdicts_for(ours: Figures, references: list[Figures], plan: Plan) -> list[Verdict]:
@@ -156,7 +186,7 @@ def verdicts_for(ours: Figures, references: list[Figures], plan: Plan) -> list[V
         held = ours.latency.answers.delivered_per_s >= RATE_TOLERANCE * plan.rate
         measured = f"{p99:,.1f} ms, rate {'held' if held else 'NOT held'}"
         result.append(Verdict(goal["p99"], measured, held and p99 <= TARGET_P99_MS))
-    if ours.memory:
+    if ours.memory and ours.memory.per_device_bytes is not None:
         per_device = ours.memory.per_device_bytes
         met = per_device <= TARGET_BYTES_PER_DEVICE and ours.memory.devices >= large
         result.append(Verdict(goal["memory"], f"{per_device / 1000:.1f} KB per device ({ours.memory.devices:,} devices)", met))
@@ -171,7 +201,7 @@ def details(all_figures: list[Figures]) -> str:
     """Return a Markdown table of every load phase: answers, receptions, and who used the CPU."""
     lines = [
         "| system | phase | devices | sent | delivered:true | 202 | 5xx | other | unanswered | received | "
-        "CPU s: broker / HTTP / devices / load generator / rest of machine | wall s |",
+        "CPU s: broker / HTTP (per worker) / devices / load generator / rest of machine | wall s |",
         "|" + "---|" * 12,
     ]
     for figures in all_figures:
@@ -180,7 +210,8 @@ def details(all_figures: list[Figures]) -> str:
             phases.append(("paced, fixed rate", figures.latency))
         for phase, run in phases:
             a, u = run.answers, run.usage
-            cpu = f"{u.broker:.1f} / {u.http:.1f} / {u.devices:.1f} / {u.load:.1f} / {u.others:.1f}"
+            split = f" ({'+'.join(f'{w:.1f}' for w in u.workers)})" if len(u.workers) > 1 else ""
+            cpu = f"{u.broker:.1f} / {u.http:.1f}{split} / {u.devices:.1f} / {u.load:.1f} / {u.others:.1f}"
             other = _others(a.other, a.other_statuses)
             lines.append(
                 f"| {figures.system} | {phase} | {run.devices:,} | {a.sent:,} | {a.delivered:,} | {a.undelivered:,} | "

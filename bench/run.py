@@ -90,7 +90,7 @@ def main() -> int:
         run_system(MosquittoSystem.name, lambda: MosquittoSystem(shape), plan, "BENCH_SKIP" if "mosquitto" in skip else None),
         run_system(RabbitMQSystem.name, RabbitMQSystem, plan, "BENCH_SKIP" if "rabbitmq" in skip else ensure_installed()),
     ]
-    shapes = sweep(os.environ.get("BENCH_SHAPES", "" if quick else "4x4,4x2"), plan, PREFIX)
+    shapes = sweep(os.environ.get("BENCH_SHAPES", "" if quick else "4x4,2x8"), plan, PREFIX)
 
     setup = "\n".join([
         f"## awtrix-cloud bench{' (BENCH_QUICK: small counts; the targets are defined for the full run)' if quick else ''}",

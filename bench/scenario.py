@@ -13,9 +13,10 @@ from bench.systems import System
 log = logging.getLogger("bench")
 
 DRAIN_S = 10.0
-SETTLE_S = (2.0, 30.0)  # after a storm: at least, at most
+SETTLE_S = (2.0, 15.0)  # after a storm: at least, at most
 QUIET_CORES = 0.2  # the broker has settled when it uses less CPU than this
 CONNECT_S = 120.0
+COMPLETE_S = 20.0  # after an unfinished storm, how much longer the rest may take before the throughput run
 
 Hook = Callable[[System, DeviceFleet], None]
 
@@ -40,7 +41,7 @@ def measure(system: System, plan: Plan, prefix: str, at_middle: Hook | None = No
         figures.storm, figures.memory = restart_storm(system, fleet, large, plan.storm_timeout_s)
         if figures.storm.subscribed < large:
             log.info("%s: letting the other devices connect before the throughput run", system.name)
-            connected = fleet.storm("127.0.0.1", system.mqtt_port, large, CONNECT_S)
+            connected = fleet.storm("127.0.0.1", system.mqtt_port, large, COMPLETE_S)
             if not connected.complete:
                 figures.notes.append(f"only {connected.subscribed:,} of {large:,} devices subscribed for the throughput run")
             settle(system)
@@ -69,10 +70,11 @@ def loaded(system: System, fleet: DeviceFleet, devices: int, drive: Callable[[],
     wall = time.monotonic() - started
     after_cpu, busy = system.cpu(), machine_busy_s() - before_busy
     seen = drain(fleet, answers.delivered)
-    used = {key: after_cpu[key] - before_cpu[key] for key in after_cpu}
+    used = {key: after_cpu[key] - before_cpu.get(key, 0.0) for key in after_cpu}
     devices_cpu = seen.cpu_s - before_fleet
     others = busy - used["broker"] - used["http"] - devices_cpu - answers.cpu_s
-    usage = Usage(wall, used["broker"], used["http"], devices_cpu, answers.cpu_s, max(0.0, others))
+    workers = [value for key, value in used.items() if key.startswith("worker ")]
+    usage = Usage(wall, used["broker"], used["http"], devices_cpu, answers.cpu_s, max(0.0, others), workers)
     return Run(devices, answers, seen.received, seen.latencies_us, usage)
 
 

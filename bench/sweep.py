@@ -9,6 +9,7 @@ from bench.scenario import drain
 from bench.systems import Ceiling, Embedded, GatewayShape
 
 log = logging.getLogger("bench")
+SWEEP_S = 5.0
 
 
 def parse_shapes(text: str) -> list[GatewayShape]:
@@ -27,8 +28,9 @@ def sweep(text: str, plan: Plan, prefix: str) -> str:
     if not shapes:
         return ""
     devices = plan.device_counts[1]
+    seconds = min(plan.blast_s, SWEEP_S)
     lines = [
-        f"Other gunicorn shapes (WEB_CONCURRENCY x GUNICORN_THREADS), {devices:,} devices, {plan.blast_s:.0f} s each:",
+        f"Other gunicorn shapes (WEB_CONCURRENCY x GUNICORN_THREADS), {devices:,} devices, wrk {seconds:.0f} s each:",
         "",
         "| shape | ours: delivered:true /s | ours: received /s | HTTP ceiling: req/s | ours ÷ ceiling |",
         "|---|---|---|---|---|",
@@ -39,16 +41,16 @@ def sweep(text: str, plan: Plan, prefix: str) -> str:
         fleet = DeviceFleet(prefix, plan.simulators)
         try:
             fleet.grow("127.0.0.1", ours.mqtt_port, devices, 60)
-            answers = blast(ours.endpoint, devices, prefix, plan.blast_s, plan.connections)
+            answers = blast(ours.endpoint, devices, prefix, seconds, plan.connections)
             received = drain(fleet, answers.delivered).received
         finally:
             fleet.close()
             ours.close()
         ceiling = Ceiling(shape)
         try:
-            top = blast(ceiling.endpoint, devices, prefix, plan.blast_s, plan.connections).delivered_per_s
+            top = blast(ceiling.endpoint, devices, prefix, seconds, plan.connections).delivered_per_s
         finally:
             ceiling.close()
         rate = answers.delivered_per_s
-        lines.append(f"| {shape} | {rate:,.0f} | {received / plan.blast_s:,.0f} | {top:,.0f} | {rate / top if top else 0:.2f} |")
+        lines.append(f"| {shape} | {rate:,.0f} | {received / seconds:,.0f} | {top:,.0f} | {rate / top if top else 0:.2f} |")
     return "\n".join(lines)

@@ -54,8 +54,9 @@ class System:
         return rss_kib(pids[0]) if pids else 0
 
     def cpu(self) -> dict[str, float]:
-        """Return CPU seconds used so far by the broker and by the HTTP side."""
-        return {"broker": cpu_s(self.broker_pids()), "http": cpu_s(self.gateway_pids())}
+        """Return CPU seconds used so far by the broker, the HTTP side, and each gunicorn worker ("worker <pid>")."""
+        used = {"broker": cpu_s(self.broker_pids()), "http": cpu_s(self.gateway_pids())}
+        return used | {f"worker {pid}": cpu_s([pid]) for pid in self.gateway_pids()[1:]}
 
     def stop_broker(self) -> None:
         """Stop the broker process (devices see their connections close)."""
