@@ -1,34 +1,25 @@
-"""amqtt auth plugin: devices log in with their token as username, the gateway with the shared secret."""
+"""Decide who a CONNECT is: a device (username = a well-formed token) or the gateway (its name and secret)."""
 
 import hmac
 from dataclasses import dataclass
 
-from amqtt.plugins.base import BaseAuthPlugin
-from amqtt.session import Session
-
 from common.tokens import is_valid_token
 
 
-class TokenAuthPlugin(BaseAuthPlugin):
-    """Accept any well-formed token as a device username, and the gateway only with its secret."""
+@dataclass(frozen=True)
+class Identity:
+    """Who logged in: the username, and whether it is the gateway."""
 
-    @dataclass
-    class Config:
-        """Who the gateway is."""
-
-        gateway_username: str = "gateway"
-        gateway_secret: str = ""
-
-    async def authenticate(self, *, session: Session) -> bool:
-        """Return True when the CONNECT's credentials identify a device or the gateway."""
-        username = session.username
-        if username == self.config.gateway_username:
-            return _secret_matches(session.password, self.config.gateway_secret)
-        return is_valid_token(username)
+    username: str
+    is_gateway: bool
 
 
-def _secret_matches(given: str | bytes | None, secret: str) -> bool:
-    if not secret or given is None:
-        return False
-    given_bytes = given.encode() if isinstance(given, str) else bytes(given)
-    return hmac.compare_digest(given_bytes, secret.encode())
+def authenticate(username: str | None, password: bytes | None, gateway_username: str, gateway_secret: str) -> Identity | None:
+    """Return the identity the credentials prove, or None to refuse the CONNECT."""
+    if username is None:
+        return None
+    if username == gateway_username:
+        if gateway_secret and password is not None and hmac.compare_digest(password, gateway_secret.encode()):
+            return Identity(username, is_gateway=True)
+        return None
+    return Identity(username, is_gateway=False) if is_valid_token(username) else None

@@ -24,5 +24,4 @@ async def serve(settings: BrokerSettings, started: asyncio.Event | None = None) 
     await stop.wait()
     log.info("stopping: closing %s client connections", broker.connected_clients)
     await broker.shutdown()
-    await asyncio.sleep(0.05)  # let connections accepted during shutdown run, see it, and close
     log.info("stopped")

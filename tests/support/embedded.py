@@ -65,4 +65,3 @@ class EmbeddedBroker:
         self._ready.set()
         await self._stop.wait()
         await self.broker.shutdown()
-        await asyncio.sleep(0.05)  # let connections accepted during shutdown run, see it, and close
