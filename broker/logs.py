@@ -1,19 +1,19 @@
-"""Configure process logging so that no token, payload or client address is ever written."""
+"""Configure process logging: one stderr handler, and amqtt's own start/stop chatter kept to warnings."""
 
 import logging
 import sys
 
-# amqtt and transitions log client ids (which carry the token), usernames and peer addresses.
-# They stay silent unless an operator asks for them while debugging.
-CHATTY_LOGGERS = ("amqtt", "transitions")
+# amqtt only opens and closes the listeners now (client connections never reach it), but at INFO it
+# narrates every step of that; transitions is its state-machine library.
+QUIET_LOGGERS = ("amqtt", "transitions")
 
 
-def configure(level: str, library_level: str = "CRITICAL") -> None:
-    """Send our log lines to stderr at level; keep third-party broker logs at library_level."""
+def configure(level: str) -> None:
+    """Send log lines at level to stderr. Nothing the broker logs names a token, payload or address."""
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)
-    for name in CHATTY_LOGGERS:
-        logging.getLogger(name).setLevel(library_level)
+    for name in QUIET_LOGGERS:
+        logging.getLogger(name).setLevel(max(logging.WARNING, root.level))
