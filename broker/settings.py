@@ -3,9 +3,11 @@
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeVar
 
 from common.tokens import is_valid_token
 
+N = TypeVar("N", int, float)
 MIN_SECRET_CHARS = 16  # the gateway asks the same
 
 
@@ -63,16 +65,24 @@ class BrokerSettings:
 
 
 def _integer(environ: Mapping[str, str], name: str, default: int, low: int, high: int, problems: list[str]) -> int:
+    return _parsed(environ, name, default, int, low, high, problems)
+
+
+def _number(environ: Mapping[str, str], name: str, default: float, problems: list[str]) -> float:
+    return _parsed(environ, name, default, float, 1e-3, 1e6, problems)
+
+
+def _parsed(environ: Mapping[str, str], name: str, default: N, kind: type[N], low: float, high: float, problems: list[str]) -> N:
     raw = environ.get(name)
     if raw is None or raw == "":
         return default
     try:
-        value = int(raw)
+        value = kind(raw)
     except ValueError:
-        problems.append(f"{name} must be an integer, got {raw!r}")
+        problems.append(f"{name} must be {'an integer' if kind is int else 'a number'}, got {raw!r}")
         return default
     if not low <= value <= high:
-        problems.append(f"{name} must be between {low} and {high}, got {value}")
+        problems.append(f"{name} must be between {low:g} and {high:g}, got {value}")
     return value
 
 
@@ -88,17 +98,3 @@ def _tls(environ: Mapping[str, str], problems: list[str]) -> dict[str, object]:
         elif not Path(path).is_file():
             problems.append(f"{name} does not name a readable file: {path}")
     return {"tls_port": port, **files}
-
-
-def _number(environ: Mapping[str, str], name: str, default: float, problems: list[str]) -> float:
-    raw = environ.get(name)
-    if raw is None or raw == "":
-        return default
-    try:
-        value = float(raw)
-    except ValueError:
-        problems.append(f"{name} must be a number, got {raw!r}")
-        return default
-    if value <= 0:
-        problems.append(f"{name} must be positive, got {value}")
-    return value
