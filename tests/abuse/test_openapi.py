@@ -16,6 +16,7 @@ DEFAULT = "default"
 
 
 def served(gateway: Gateway) -> Document:
+    """GET /openapi.json and return the document, checking it is served as JSON."""
     response = gateway.http.get("/openapi.json")
     assert response.status_code == 200
     assert response.content_type == "application/json"

@@ -9,6 +9,7 @@ REDIS_PASSWORD = "redis-password-never-echoed"
 
 
 def problems_of(environ: dict[str, str]) -> tuple[str, ...]:
+    """Return the problems GatewaySettings.from_env reports for BASE plus environ."""
     with pytest.raises(SettingsError) as caught:
         GatewaySettings.from_env({**BASE, **environ})
     return caught.value.problems
