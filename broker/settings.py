@@ -7,7 +7,7 @@ from typing import TypeVar
 
 from common.tokens import is_valid_token
 
-N = TypeVar("N", int, float)
+Num = TypeVar("Num", int, float)
 MIN_SECRET_CHARS = 16  # the gateway asks the same
 
 
@@ -72,7 +72,9 @@ def _number(environ: Mapping[str, str], name: str, default: float, problems: lis
     return _parsed(environ, name, default, float, 1e-3, 1e6, problems)
 
 
-def _parsed(environ: Mapping[str, str], name: str, default: N, kind: type[N], low: float, high: float, problems: list[str]) -> N:
+def _parsed(
+    environ: Mapping[str, str], name: str, default: Num, kind: type[Num], low: float, high: float, problems: list[str]
+) -> Num:
     raw = environ.get(name)
     if raw is None or raw == "":
         return default
