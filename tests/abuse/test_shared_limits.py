@@ -8,10 +8,11 @@ import redis
 
 from gateway.lifecycle import start_worker
 from gateway.settings import RateLimitSettings
-from tests.abuse.conftest import UNLIMITED, RedisServer, free_port
+from tests.abuse.conftest import UNLIMITED, RedisServer
 from tests.gateway.conftest import Gateway, UnusedPublisher
 from tests.support.embedded import TEST_SECRET, EmbeddedBroker
 from tests.support.http import CLIENT_ADDRESS, webhook
+from tests.support.mosquitto import free_ports
 from tests.support.processes import Process, start_gateway
 
 TOKEN = "Shared-limit-token-00001"
@@ -62,7 +63,7 @@ def test_redis_outage_falls_back_to_memory_and_keeps_limiting(
 def test_worker_start_warns_once_when_redis_does_not_answer(
     make_gateway: Callable[..., Gateway], caplog: pytest.LogCaptureFixture
 ) -> None:
-    nothing_there = f"redis://127.0.0.1:{free_port()}/0"
+    nothing_there = f"redis://127.0.0.1:{free_ports(1)[0]}/0"
     gateway = make_gateway(UnusedPublisher(), rate_limits=shared(nothing_there))
     start_worker(gateway.http.application)
     warnings = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING and r.name == "gateway.ratelimit"]

@@ -15,9 +15,10 @@ from pathlib import Path
 
 import pytest
 
-from tests.abuse.conftest import Subscriber
+from tests.support.clients import Client, Clients
 from tests.support.http import request
 from tests.support.processes import Process, start_broker, start_gateway
+from tests.support.relays import Relay
 
 TOKEN = "Worker-kill-device-0001"
 WORKERS = 3
@@ -159,22 +160,23 @@ class Load:
             self._answered.notify_all()
 
 
-def received_ids(device: Subscriber, wanted: set[str]) -> collections.Counter[str]:
+def received_ids(device: Client, wanted: set[str]) -> collections.Counter[str]:
     """Wait until every wanted id has reached the device, then count every id it received so far."""
     counts: collections.Counter[str] = collections.Counter()
     deadline = time.monotonic() + WAIT_S
     while not wanted <= set(counts):
-        _topic, payload = device.expect(timeout=max(0.1, deadline - time.monotonic()))
-        counts[json.loads(payload)["text"]] += 1
-    while not device.messages.empty():  # whatever else already arrived, duplicates included
-        counts[json.loads(device.messages.get_nowait()[1])["text"]] += 1
+        message = device.next_message(timeout=max(0.1, deadline - time.monotonic()))
+        counts[json.loads(message.payload)["text"]] += 1
+    device.sync()  # whatever else is on its way has arrived, duplicates included
+    while not device.messages.empty():
+        counts[json.loads(device.messages.get_nowait().payload)["text"]] += 1
     return counts
 
 
 def test_killing_a_worker_mid_load_loses_only_its_own_requests_and_nothing_delivered(system: System) -> None:
-    device = Subscriber(system.mqtt_port, TOKEN)
+    mqtt = Clients(Relay("embedded", "127.0.0.1", system.mqtt_port, system.mqtt_port, "gateway", ""))
+    device = mqtt.device(TOKEN)
     try:
-        assert device.connect() == 0
         assert device.subscribe(f"awtrix/{TOKEN}/#", qos=1) == [1]
         load = Load(system.http_port)
         load.start()
@@ -188,7 +190,7 @@ def test_killing_a_worker_mid_load_loses_only_its_own_requests_and_nothing_deliv
         delivered = {outcome.message_id for outcome in outcomes if outcome.delivered}
         counts = received_ids(device, delivered)
     finally:
-        device.close()
+        mqtt.close_all()
 
     failures = [outcome for outcome in outcomes if not outcome.delivered]
     assert all(outcome.error in CONNECTION_ERRORS or (outcome.status or 0) >= 500 for outcome in failures), failures
