@@ -50,18 +50,23 @@ def thread_cpu(pid: int) -> dict[int, float]:
 def summarise(collapsed: Path, cpu: dict[int, float], top: int = TOP) -> str:
     """Return, per thread (busiest first), its CPU seconds and its top frames by own time, waits apart."""
     own: dict[str, Counter[str]] = defaultdict(Counter)
+    inclusive: Counter[str] = Counter()  # over the samples of every thread that was not waiting
+    busy = 0
     names: dict[str, str] = {}
     for line in collapsed.read_text().splitlines():
         stack, _, count = line.rpartition(" ")
-        frames = stack.split(";")
-        match = _THREAD.match(frames[0]) if frames else None
-        if not match or len(frames) < 2:
+        match = _THREAD.match(stack.split(";", 1)[0])
+        frames = [_function(frame) for frame in stack.split(";")[1:]]
+        if not match or not frames:
             continue
         tid = str(int(match.group(1), 0))
         names[tid] = match.group(2) or "thread"
-        frame = frames[-1].rsplit(":", 1)[0] + ")" if frames[-1].endswith(")") else frames[-1]
-        own[tid]["(waiting) " + frame if WAITING.match(frame) else frame] += int(count)
-    lines = []
+        waiting = bool(WAITING.match(frames[-1]))
+        own[tid]["(waiting) " + frames[-1] if waiting else frames[-1]] += int(count)
+        if not waiting:
+            inclusive.update(dict.fromkeys(frames, int(count)))
+            busy += int(count)
+    lines = _inclusive(inclusive, busy, top)
     # Threads that come and go (e.g. timers) are summed up in one line instead of one line each.
     transient = [tid for tid in own if int(tid) not in cpu or names[tid].startswith("Thread-")]
     if len(transient) > 3:
@@ -77,6 +82,19 @@ def summarise(collapsed: Path, cpu: dict[int, float], top: int = TOP) -> str:
         busy = [(frame, n) for frame, n in samples.most_common() if not frame.startswith("(waiting)")][:top]
         lines += [f"      {100 * n / total:5.1f}%  {frame}" for frame, n in busy]
     return "\n".join(lines) or "  no samples"
+
+
+def _function(frame: str) -> str:
+    return frame.rsplit(":", 1)[0] + ")" if frame.endswith(")") else frame
+
+
+def _inclusive(inclusive: Counter[str], busy: int, top: int) -> list[str]:
+    """Return the functions most often on the stack of a busy thread, without the entry points under nearly all."""
+    if not busy:
+        return []
+    shown = [(frame, n) for frame, n in inclusive.most_common() if n < 0.7 * busy][: top * 3]
+    lines = [f"  where busy threads were (inclusive, % of {busy} samples of threads not waiting):"]
+    return lines + [f"      {100 * n / busy:5.1f}%  {frame}" for frame, n in shown]
 
 
 class Profiler:
