@@ -23,6 +23,12 @@ RATE_HZ = 100
 TOP = 8
 # Own time in these frames is time spent blocked (select, lock and queue waits), not CPU.
 WAITING = re.compile(r"^(EpollSelector\.select|Condition\.wait|Event\.wait|_worker|Client\._loop|BaseSelectorEventLoop\.select) ")
+# Entry points under every stack of a thread (thread bootstrap, event loop, gunicorn's arbiter): not informative.
+ENTRY = re.compile(
+    r"^(Thread\.|_worker |_WorkItem\.run|<module>|run |main |_run_module_as_main|_run_code|Runner\.run|BaseEventLoop\.run_"
+    r"|BaseEventLoop\._run_once|Handle\._run|Application\.run|BaseApplication\.run|Arbiter\.|Worker\.init_process"
+    r"|ThreadWorker\.(init_process|run) |Client\._thread_main|Client\.loop_forever)"
+)
 _THREAD = re.compile(r"^thread \((\d+|0x[0-9a-f]+)\)(?:: (.*))?$")
 
 
@@ -92,7 +98,7 @@ def _inclusive(inclusive: Counter[str], busy: int, top: int) -> list[str]:
     """Return the functions most often on the stack of a busy thread, without the entry points under nearly all."""
     if not busy:
         return []
-    shown = [(frame, n) for frame, n in inclusive.most_common() if n < 0.7 * busy][: top * 3]
+    shown = [(frame, n) for frame, n in inclusive.most_common() if not ENTRY.match(frame)][: top * 3]
     lines = [f"  where busy threads were (inclusive, % of {busy} samples of threads not waiting):"]
     return lines + [f"      {100 * n / busy:5.1f}%  {frame}" for frame, n in shown]
 

@@ -91,7 +91,7 @@ def wait_connected(gateway: Process, workers: int, since_line: int, timeout_s: f
 class Embedded(System):
     """Ours: the Procfile's broker (embedded amqtt) and web (gunicorn + Flask gateway) processes."""
 
-    name = "awtrix-cloud (embedded amqtt broker)"
+    name = "awtrix-cloud (embedded broker)"
 
     def __init__(self, shape: GatewayShape) -> None:
         """Start the broker on a fixed free loopback port (so it can restart there), then the gateway."""
