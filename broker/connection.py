@@ -178,9 +178,10 @@ class Connection(asyncio.Protocol):
         topic, packet_id, payload, qos = parse_publish(flags, body)
         reached = self.hub.route(topic, payload, qos) if self.hub.may_publish(self, topic) else 0
         if qos == 1:
-            if self.is_gateway:  # the receipt precedes the PUBACK on the same connection (common/receipts.py)
-                self.transport.write(encode_publish(_RECEIPT_TOPIC, encode_receipt(packet_id, reached)))  # type: ignore[union-attr,arg-type]
-            self.transport.write(encode_ack(PUBACK, packet_id))  # type: ignore[union-attr,arg-type]
+            puback = encode_ack(PUBACK, packet_id)  # type: ignore[arg-type]
+            if self.is_gateway:  # the receipt precedes the PUBACK, in the same write (common/receipts.py)
+                puback = encode_publish(_RECEIPT_TOPIC, encode_receipt(packet_id, reached)) + puback  # type: ignore[arg-type]
+            self.transport.write(puback)  # type: ignore[union-attr]
         elif qos == 2:
             self.transport.write(encode_ack(PUBREC, packet_id))  # type: ignore[union-attr,arg-type]
 

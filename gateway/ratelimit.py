@@ -10,6 +10,7 @@ from flask import Flask, current_app, request
 from flask_limiter import Limit, Limiter, RateLimitExceeded
 
 from gateway.errors import RateLimited
+from gateway.ratelimit_storage import storage_uri
 from gateway.settings import RateLimitSettings
 from gateway.validation import token_candidates
 
@@ -39,7 +40,7 @@ def install_rate_limits(app: Flask, limits: RateLimitSettings) -> Limiter:
         # A moving window never lets more than the limit through in any window, unlike a fixed
         # window, which lets twice the limit through across a window boundary.
         strategy="moving-window",
-        storage_uri=limits.storage_url,
+        storage_uri=storage_uri(limits.storage_url),
         storage_options=_storage_options(limits.storage_url),  # type: ignore[arg-type]
         key_prefix=KEY_PREFIX,
         headers_enabled=False,
