@@ -4,7 +4,6 @@ import logging
 import traceback
 
 from flask import Flask, Response, jsonify, request
-from flask_limiter import RateLimitExceeded
 from werkzeug.exceptions import HTTPException
 
 from gateway.errors import (
@@ -18,7 +17,6 @@ from gateway.errors import (
     RateLimited,
     UnsupportedMediaType,
 )
-from gateway.ratelimit import rate_limited
 
 log = logging.getLogger(__name__)
 
@@ -50,8 +48,6 @@ def render_api_error(error: ApiError) -> Response:
 
 def render_http_exception(error: HTTPException) -> Response:
     """Render a Werkzeug HTTP error (404, 405, 413, 429, ...) in the envelope with a stable code."""
-    if isinstance(error, RateLimitExceeded):
-        return render_api_error(rate_limited(error))
     status = error.code or 500
     api_error = _FROM_STATUS[status]() if status in _FROM_STATUS else HttpError(status)
     response = render_api_error(api_error)

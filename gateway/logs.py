@@ -16,8 +16,6 @@ def configure_logging(level: str) -> None:
     logger.setLevel(level)
     # Werkzeug's development server logs request lines, query string (and token) included.
     logging.getLogger("werkzeug").setLevel(logging.WARNING)
-    # flask-limiter logs every breach at INFO; under a flood that is noise. Storage trouble is a WARNING.
-    logging.getLogger("flask-limiter").setLevel(logging.WARNING)
     if not logger.handlers and not logging.getLogger().handlers:
         handler = logging.StreamHandler(sys.stderr)
         handler.setFormatter(logging.Formatter("%(asctime)s [%(process)d] [%(levelname)s] %(name)s: %(message)s"))

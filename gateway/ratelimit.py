@@ -1,4 +1,4 @@
-"""Limit webhooks per token and per client address with flask-limiter, keyed by digests, never in clear."""
+"""Limit webhooks per token and per client address with the `limits` library, keyed by digests, never in clear."""
 
 import hashlib
 import ipaddress
@@ -7,10 +7,13 @@ import math
 import time
 
 from flask import Flask, current_app, request
-from flask_limiter import Limit, Limiter, RateLimitExceeded
+from limits import RateLimitItem, parse_many
+from limits.errors import StorageError
+from limits.storage import storage_from_string
+from limits.strategies import MovingWindowRateLimiter
 
 from gateway.errors import RateLimited
-from gateway.ratelimit_storage import storage_uri
+from gateway.ratelimit_storage import LazySweepMemoryStorage, storage_uri
 from gateway.settings import RateLimitSettings
 from gateway.validation import token_candidates
 
@@ -21,6 +24,7 @@ LIMITED_ENDPOINT = "gateway.cloud"
 KEY_PREFIX = "awtrix-gateway"
 # A Redis that stops answering must not hold webhooks up: the limiter falls back to memory instead.
 REDIS_TIMEOUT_S = 0.5
+RETRY_PRIMARY_S = 5.0  # after a storage failure, count in memory this long before asking it again
 _RETRY = "retry after the number of seconds in the Retry-After header."
 BREACH_MESSAGES = {
     "token": f"This token has sent too many webhooks; {_RETRY}",
@@ -28,30 +32,68 @@ BREACH_MESSAGES = {
 }
 
 
-def install_rate_limits(app: Flask, limits: RateLimitSettings) -> Limiter:
+class RateLimiter:
+    """Moving-window limits per token and per client address, counted by the `limits` library.
+
+    With Redis storage, a Redis that fails makes this worker count in its own memory (and say so once)
+    until Redis answers again, so webhooks keep flowing and are still limited.
+    """
+
+    def __init__(self, settings: RateLimitSettings) -> None:
+        """Parse the limits and open the storage (it connects lazily)."""
+        self.enabled = settings.enabled
+        self.limits = (
+            ("address", parse_many(settings.per_address)),
+            ("token", parse_many(settings.per_token)),
+        )
+        options = _storage_options(settings.storage_url)
+        self.storage = storage_from_string(storage_uri(settings.storage_url), wrap_exceptions=True, **options)
+        self._counter = MovingWindowRateLimiter(self.storage)
+        self._fallback = MovingWindowRateLimiter(LazySweepMemoryStorage())
+        self._primary_down_until = 0.0
+
+    def check(self, keys: dict[str, str | None]) -> None:
+        """Count one request under each key ("address", "token"); raise RateLimited when a limit is exceeded."""
+        for kind, items in self.limits:
+            key = keys.get(kind)
+            if key is None:
+                continue
+            for item in items:
+                counter = self._current_counter()
+                try:
+                    allowed = counter.hit(item, KEY_PREFIX, key)
+                except StorageError:
+                    self.storage_failed()
+                    allowed = self._fallback.hit(item, KEY_PREFIX, key)
+                    counter = self._fallback
+                if not allowed:
+                    raise RateLimited(BREACH_MESSAGES[kind], retry_after_s=_seconds_until_reset(counter, item, key))
+
+    def _current_counter(self) -> MovingWindowRateLimiter:
+        return self._fallback if time.monotonic() < self._primary_down_until else self._counter
+
+    def storage_failed(self) -> None:
+        """Count in this worker's memory for a while, saying so once per outage."""
+        if time.monotonic() >= self._primary_down_until:
+            log.warning("rate-limit storage unreachable; counting in this worker's memory until it answers")
+        self._primary_down_until = time.monotonic() + RETRY_PRIMARY_S
+
+
+def install_rate_limits(app: Flask, limits: RateLimitSettings) -> RateLimiter:
     """Limit POST /cloud per token and per client address; every other route stays unlimited."""
-    limiter = Limiter(
-        key_func=address_key,
-        app=app,
-        default_limits=[
-            Limit(limits.per_token, key_function=token_key, exempt_when=names_no_token, error_message=BREACH_MESSAGES["token"]),
-            Limit(limits.per_address, key_function=address_key, error_message=BREACH_MESSAGES["address"]),
-        ],
-        # A moving window never lets more than the limit through in any window, unlike a fixed
-        # window, which lets twice the limit through across a window boundary.
-        strategy="moving-window",
-        storage_uri=storage_uri(limits.storage_url),
-        storage_options=_storage_options(limits.storage_url),  # type: ignore[arg-type]
-        key_prefix=KEY_PREFIX,
-        headers_enabled=False,
-        # If Redis fails, count in this worker's memory and keep serving rather than answer 500.
-        swallow_errors=True,
-        in_memory_fallback_enabled=True,
-        enabled=limits.enabled,
-    )
-    limiter.request_filter(lambda: request.endpoint != LIMITED_ENDPOINT)
+    limiter = RateLimiter(limits)
     app.extensions[LIMITER_KEY] = limiter
+    if limiter.enabled:
+        app.before_request(_limit_webhooks)
     return limiter
+
+
+def _limit_webhooks() -> None:
+    # Runs before the view, so requests that fail validation count too (a token guesser is slowed down).
+    if request.endpoint != LIMITED_ENDPOINT:
+        return
+    limiter: RateLimiter = current_app.extensions[LIMITER_KEY]
+    limiter.check({"address": address_key(), "token": None if names_no_token() else token_key()})
 
 
 def token_key() -> str:
@@ -83,29 +125,19 @@ def client_network(remote_addr: str | None) -> str:
     return str(address)
 
 
-def rate_limited(error: RateLimitExceeded) -> RateLimited:
-    """Return the API error for a breached limit, with the seconds until the limit lets a request through."""
-    return RateLimited(error.description, retry_after_s=_seconds_until_reset())
-
-
 def check_storage(app: Flask) -> None:
     """Log one warning when the configured rate-limit storage does not answer (limits then count per worker)."""
-    limiter: Limiter | None = app.extensions.get(LIMITER_KEY)
+    limiter: RateLimiter | None = app.extensions.get(LIMITER_KEY)
     if limiter is None or not limiter.enabled:
         return
     if not limiter.storage.check():
-        log.warning("rate-limit storage unreachable; counting in this worker's memory until it answers")
+        limiter.storage_failed()
 
 
-def _seconds_until_reset() -> int:
-    limiter: Limiter = current_app.extensions[LIMITER_KEY]
-    breached = limiter.current_limit
-    if breached is None:
-        return 1
+def _seconds_until_reset(counter: MovingWindowRateLimiter, item: RateLimitItem, key: str) -> int:
     try:
-        reset_at = breached.window.reset_time
-    except Exception:  # the storage failed between the breach and now; any positive hint will do
-        log.debug("could not read the rate-limit window", exc_info=True)
+        reset_at = counter.get_window_stats(item, KEY_PREFIX, key).reset_time
+    except StorageError:  # the storage failed between the breach and now; any positive hint will do
         return 1
     return max(1, math.ceil(reset_at - time.time()))
 

@@ -1,4 +1,4 @@
-"""In-process rate-limit counts for flask-limiter that do not start a thread every 10 ms.
+"""In-process rate-limit counts (limits' MemoryStorage) that do not start a thread every 10 ms.
 
 limits' MemoryStorage starts a threading.Timer 10 ms after every hit to drop stale entries, and each timer
 scans every key: under load, a new thread every 10 ms per worker and a scan of one key per recent token
@@ -27,5 +27,5 @@ class LazySweepMemoryStorage(MemoryStorage):
 
 
 def storage_uri(configured: str) -> str:
-    """Return the URI to give flask-limiter: this storage for memory://, anything else unchanged."""
+    """Return the storage URI to open: this storage for memory://, anything else unchanged."""
     return f"{SCHEME}://" if configured.startswith("memory:") else configured

@@ -57,7 +57,7 @@ def test_redis_outage_falls_back_to_memory_and_keeps_limiting(
     redis_server.stop()
     # No 500 and no hang: the worker counts in its own memory (afresh) while Redis is away.
     assert alternate([gateway], LIMIT + 1) == [202] * LIMIT + [429]
-    assert "Rate limit storage unreachable - falling back to in-memory storage" in caplog.text
+    assert "rate-limit storage unreachable; counting in this worker's memory until it answers" in caplog.text
 
 
 def test_worker_start_warns_once_when_redis_does_not_answer(
