@@ -1,4 +1,8 @@
-"""One simulated device: a raw MQTT 3.1.1 connection that subscribes to its token's topic and counts messages."""
+"""One simulated device: a raw MQTT 3.1.1 connection that subscribes to its token's topic and counts messages.
+
+A payload carrying a message id ("id":"<n>", as `make soak` sends) is also reported by id, with whether its
+"to" field and its topic name this device's token.
+"""
 
 import asyncio
 import re
@@ -11,6 +15,8 @@ PINGREQ = b"\xc0\x00"
 DISCONNECT = b"\xe0\x00"
 SUBACK_FAILURE = 0x80
 _TS = re.compile(rb'"ts":(\d+)')
+_ID = re.compile(rb'"id":"(\d+)"')
+_TO = re.compile(rb'"to":"([^"]*)"')
 
 
 class Tally(Protocol):
@@ -27,6 +33,9 @@ class Tally(Protocol):
 
     def message(self, device: "Device", latency_ns: int | None) -> None:
         """A PUBLISH arrived, with the latency read from its payload's "ts" when present."""
+
+    def receipt(self, device: "Device", message_id: int, addressed_here: bool) -> None:
+        """That PUBLISH carried message_id; addressed_here: its "to" and its topic are this device's token."""
 
 
 def topic_filter(token: str) -> str:
@@ -48,7 +57,9 @@ class Device(asyncio.Protocol):
         self._buffer = bytearray()
         username = None if anonymous else token.encode()
         self._connect = connect(username=username, keepalive=keepalive_s, client_id=f"bench-{token}".encode())
-        self._subscribe = subscribe(1, topic_filter(token).encode())
+        self._topic = topic_filter(token).encode()
+        self._to = b'"to":"' + token.encode() + b'"'
+        self._subscribe = subscribe(1, self._topic)
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         """Send CONNECT."""
@@ -123,3 +134,8 @@ class Device(asyncio.Protocol):
         self.received += 1
         match = _TS.search(body, payload_at)
         self.tally.message(self, now - int(match.group(1)) if match else None)
+        labelled = _ID.search(body, payload_at)
+        if labelled is not None:
+            to = _TO.search(body, payload_at)
+            here = to is not None and to.group(0) == self._to and body[2 : 2 + topic_length] == self._topic
+            self.tally.receipt(self, int(labelled.group(1)), here)

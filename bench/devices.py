@@ -1,10 +1,12 @@
 """A fleet of simulated devices in one asyncio process, driven by JSON commands on stdin (`python -m bench.devices`).
 
 Each command line gets one JSON reply line on stdout. The process holds thousands of raw MQTT
-connections (bench/device.py) and costs almost nothing while they are idle.
+connections (bench/device.py) and costs almost nothing while they are idle. Messages that carry an id
+(`make soak`) are also counted per id, compactly: one byte per id, base64 in the "receipts" reply.
 """
 
 import asyncio
+import base64
 import json
 import random
 import resource
@@ -22,6 +24,7 @@ from bench.device import Device
 ATTEMPT_S = 3.0
 RETRY_S = (0.5, 1.5)
 TICK_S = 1.0
+MISROUTED_KEPT = 100  # examples of messages that reached a device they were not addressed to
 
 
 def token_of(prefix: str, index: int) -> str:
@@ -46,6 +49,11 @@ class Fleet:
         self.refusals: Counter[str] = Counter()
         self.received = 0
         self.latencies_us = array("q")
+        self.counts_by_id = bytearray()  # times each message id was received, at most 255
+        self.labelled = 0
+        self.misrouted: list[tuple[int, str]] = []
+        self.misrouted_count = 0
+        self.dropped: list[int] = []  # devices whose connection ended after they had subscribed
         self.retry_until = 0.0
         self._all_subscribed = asyncio.Event()
         self._tasks: set[asyncio.Task[None]] = set()
@@ -68,6 +76,7 @@ class Fleet:
             return
         if device.ever_subscribed:
             self.subscribed_count -= 1
+            self.dropped.append(index)
         del self.devices[index]
         if time.monotonic() < self.retry_until and not device.ever_subscribed:
             self._spawn(index, random.uniform(*RETRY_S))
@@ -77,6 +86,18 @@ class Fleet:
         self.received += 1
         if latency_ns is not None:
             self.latencies_us.append(latency_ns // 1000)
+
+    def receipt(self, device: Device, message_id: int, addressed_here: bool) -> None:
+        """Count a message by id; keep an example when it was addressed to another device."""
+        counts = self.counts_by_id
+        if message_id >= len(counts):
+            counts.extend(bytes(message_id + 1 - len(counts)))
+        counts[message_id] = min(counts[message_id] + 1, 255)
+        self.labelled += 1
+        if not addressed_here:
+            self.misrouted_count += 1
+            if len(self.misrouted) < MISROUTED_KEPT:
+                self.misrouted.append((message_id, device.token))
 
     async def connect(self, host: str, port: int, indices: list[int], again: bool, timeout_s: float) -> dict[str, Any]:
         """Connect the new devices, and with again every known device not connected, all at once."""
@@ -115,6 +136,9 @@ class Fleet:
         self.received = 0
         self.latencies_us = array("q")
         self.refusals.clear()
+        self.counts_by_id = bytearray()
+        self.labelled = self.misrouted_count = 0
+        self.misrouted = []
         return {"ok": True}
 
     def stats(self) -> dict[str, Any]:
@@ -126,6 +150,16 @@ class Fleet:
             "subscribed": self.subscribed_count,
             "open": len(self.devices),
             "cpu_s": usage.ru_utime + usage.ru_stime,
+        }
+
+    def receipts(self) -> dict[str, Any]:
+        """Return, since the last reset, the count of each message id received and any misrouted examples."""
+        return {
+            "counts": base64.b64encode(self.counts_by_id).decode(),
+            "labelled": self.labelled,
+            "misrouted": self.misrouted_count,
+            "misrouted_examples": self.misrouted,
+            "dropped": self.dropped,
         }
 
     def close_all(self) -> dict[str, Any]:

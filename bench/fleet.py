@@ -1,5 +1,6 @@
 """Drive the device simulator processes (bench/devices.py) from the bench runner."""
 
+import base64
 import json
 import subprocess
 import sys
@@ -33,6 +34,17 @@ class Seen:
     received: int
     latencies_us: list[int]
     cpu_s: float
+
+
+@dataclass
+class Receipts:
+    """Messages with an id received since the last reset: how often each id arrived, and where it should not have."""
+
+    counts: bytearray  # counts[id]: times the message with that id was received (255 means 255 or more)
+    labelled: int  # messages received that carried an id
+    misrouted: int  # messages whose "to" or topic named another token than the receiving device's
+    misrouted_examples: list[tuple[int, str]]  # (message id, token of the device that received it), a few
+    dropped: list[int]  # devices (by index) whose connection ended after they had subscribed, since they started
 
 
 class DeviceFleet:
@@ -81,6 +93,25 @@ class DeviceFleet:
         replies = self._ask_each([{"cmd": "stats"}] * len(self._procs))
         latencies = [value for reply in replies for value in reply["latencies_us"]]
         return Seen(sum(r["received"] for r in replies), latencies, sum(r["cpu_s"] for r in replies))
+
+    def receipts(self) -> Receipts:
+        """Return, over every simulator process, what was received per message id since the last reset."""
+        replies = self._ask_each([{"cmd": "receipts"}] * len(self._procs))
+        counts = bytearray()
+        for reply in replies:
+            theirs = base64.b64decode(reply["counts"])
+            if len(theirs) > len(counts):
+                counts.extend(bytes(len(theirs) - len(counts)))
+            for message_id, times in enumerate(theirs):
+                if times:
+                    counts[message_id] = min(counts[message_id] + times, 255)
+        return Receipts(
+            counts,
+            sum(r["labelled"] for r in replies),
+            sum(r["misrouted"] for r in replies),
+            [(int(i), str(token)) for r in replies for i, token in r["misrouted_examples"]],
+            sorted(index for r in replies for index in r["dropped"]),
+        )
 
     def subscribed(self) -> int:
         """Return how many devices are currently subscribed."""

@@ -44,6 +44,8 @@ class Answers:
     http_latencies_us: list[int] = field(default_factory=list)
     other_statuses: dict[str, int] = field(default_factory=dict)  # HTTP status -> count, for "other" answers
     late_ms: float = 0.0  # paced runs: the largest delay of a send behind its schedule
+    connections: int = 0  # paced runs: connections opened, i.e. the most requests in flight at once (at least its pool)
+    by_id: str = ""  # paced runs with ids: one letter per request, its answer (bench/paced.py ANSWER_CODES)
 
     @property
     def delivered_per_s(self) -> float:
@@ -80,13 +82,19 @@ def blast(endpoint: Endpoint, devices: int, prefix: str, seconds: float, connect
     )
 
 
-def pace(endpoint: Endpoint, devices: int, prefix: str, rate: int, seconds: float) -> Answers:
-    """Send webhooks at a fixed rate for seconds with bench/paced.py, and wait for every answer."""
+def pace(
+    endpoint: Endpoint, devices: int, prefix: str, rate: int, seconds: float, ids: bool = False, finish_s: float = 10.0
+) -> Answers:
+    """Send webhooks at a fixed rate for seconds with bench/paced.py, and wait up to finish_s for every answer.
+
+    With ids, request n carries message id n and its token in the payload, and the answers come back by id.
+    """
     command = [
         sys.executable, "-m", "bench.paced", endpoint.kind, endpoint.host, str(endpoint.port), endpoint.authorization,
-        str(devices), prefix, str(rate), str(seconds),
+        str(devices), prefix, str(rate), str(seconds), *(["ids", str(finish_s)] if ids else []),
     ]  # fmt: skip
-    result = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=seconds + 60, check=False)
+    timeout_s = seconds + finish_s + 50
+    result = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=timeout_s, check=False)
     if result.returncode != 0:
         raise RuntimeError(f"bench.paced failed (exit {result.returncode}): {result.stderr[-1000:]}")
     return Answers(**json.loads(result.stdout))

@@ -4,6 +4,9 @@ wrk has no rate limit, and h2load cannot vary the request body, which must carry
 the device to measure webhook-to-device latency. This generator is small: a pool of keep-alive HTTP/1.1
 connections (asyncio protocols, one request in flight each), requests sent on a fixed schedule whatever
 the answers do, a fresh connection whenever the pool has none idle, and every answer awaited at the end.
+
+With "ids" (`make soak`), request n carries "id":"n" and "to":"<its token>" in its payload, and the
+result has every answer by id in "by_id": one letter per request (ANSWER_CODES; "-" unanswered).
 """
 
 import asyncio
@@ -18,13 +21,18 @@ POOL = 32
 MAX_CONNECTIONS = 1024  # at 1,000 req/s: a second of requests in flight; beyond that the generator waits
 EARLY_S = 0.0002  # sending this much ahead of schedule costs less than a timer per request
 FINISH_S = 10.0
+UNANSWERED = "-"
+ANSWER_CODES = {"delivered": "D", "undelivered": "U", "failed": "F", "other": "O"}
 
 Answer = Callable[["Connection", int, bytes], None]
 
 
-def webhook_request(kind: str, host: str, authorization: str, token: str) -> bytes:
-    """Return the bytes of one webhook request for token, stamped with the send time."""
-    payload = f'{{"text":"bench","ts":{time.time_ns()}}}'
+def webhook_request(kind: str, host: str, authorization: str, token: str, message_id: int | None = None) -> bytes:
+    """Return the bytes of one webhook request for token, stamped with the send time (and labelled with message_id)."""
+    if message_id is None:
+        payload = f'{{"text":"bench","ts":{time.time_ns()}}}'
+    else:
+        payload = f'{{"text":"soak","id":"{message_id}","to":"{token}","ts":{time.time_ns()}}}'
     if kind == "rabbitmq":
         message = {"properties": {}, "routing_key": f"awtrix.{token}.notify", "payload": payload, "payload_encoding": "string"}
         body = json.dumps(message)
@@ -54,6 +62,7 @@ class Connection(asyncio.Protocol):
         self.on_lost = on_lost
         self.transport: asyncio.Transport | None = None
         self.sent_ns = 0
+        self.message_id = -1
         self.busy = False
         self._buffer = bytearray()
 
@@ -93,9 +102,11 @@ class Connection(asyncio.Protocol):
 class Paced:
     """The generator's state: idle connections and the counts of answers."""
 
-    def __init__(self, kind: str, host: str, port: int, authorization: str) -> None:
-        """Nothing is connected yet."""
+    def __init__(self, kind: str, host: str, port: int, authorization: str, ids: bool = False) -> None:
+        """Nothing is connected yet; with ids, label every request and keep every answer by id."""
         self.kind, self.host, self.port, self.authorization = kind, host, port, authorization
+        self.ids = ids
+        self.by_id = bytearray()
         self.idle: deque[Connection] = deque()
         self.in_flight = 0
         self.counts = {"sent": 0, "delivered": 0, "undelivered": 0, "failed": 0, "other": 0}
@@ -117,14 +128,17 @@ class Paced:
         self.latencies_us.append((time.monotonic_ns() - connection.sent_ns) // 1000)
         self.in_flight -= 1
         if status == 200 and b'":true' in body:
-            self.counts["delivered"] += 1
+            kind = "delivered"
         elif status == 202 or (status == 200 and b'":false' in body):
-            self.counts["undelivered"] += 1
+            kind = "undelivered"
         elif status >= 500:
-            self.counts["failed"] += 1
+            kind = "failed"
         else:
-            self.counts["other"] += 1
+            kind = "other"
             self.other_statuses[str(status)] = self.other_statuses.get(str(status), 0) + 1
+        self.counts[kind] += 1
+        if self.ids:
+            self.by_id[connection.message_id] = ord(ANSWER_CODES[kind])
         self.idle.append(connection)
         self.some_idle.set()
         if not self.in_flight:
@@ -144,12 +158,14 @@ class Paced:
             await self.some_idle.wait()
         return self.idle.popleft()
 
-    async def run(self, tokens: list[str], rate: int, seconds: float) -> dict[str, object]:
-        """Send rate webhooks per second for seconds, then wait for the answers."""
+    async def run(self, tokens: list[str], rate: int, seconds: float, finish_s: float = FINISH_S) -> dict[str, object]:
+        """Send rate webhooks per second for seconds (request n to tokens[n % len]), then wait finish_s for the answers."""
         for _ in range(min(POOL, len(tokens))):
             self.idle.append(await self.open())
         loop = asyncio.get_running_loop()
         total, late = int(rate * seconds), 0.0
+        if self.ids:
+            self.by_id = bytearray(UNANSWERED.encode() * total)
         start = loop.time() + 0.05
         for index in range(total):
             due = start + index / rate
@@ -161,10 +177,12 @@ class Paced:
             self.in_flight += 1
             self.all_answered.clear()
             self.counts["sent"] += 1
-            connection.send(webhook_request(self.kind, self.host, self.authorization, tokens[index % len(tokens)]))
+            connection.message_id = index
+            label = index if self.ids else None
+            connection.send(webhook_request(self.kind, self.host, self.authorization, tokens[index % len(tokens)], label))
         if self.in_flight:
             try:
-                await asyncio.wait_for(self.all_answered.wait(), FINISH_S)
+                await asyncio.wait_for(self.all_answered.wait(), finish_s)
             except TimeoutError:
                 pass
         # Until the last answer: a system that falls behind the rate shows it as a lower rate achieved.
@@ -178,15 +196,18 @@ class Paced:
             "http_latencies_us": self.latencies_us,
             "late_ms": max(late, 0.0) * 1000,
             "other_statuses": self.other_statuses,
-        }
+            "connections": self.opened,
+        } | ({"by_id": self.by_id.decode()} if self.ids else {})
 
 
 def main() -> None:
-    """argv: kind host port authorization devices prefix rate seconds."""
+    """argv: kind host port authorization devices prefix rate seconds [ids [finish_s]]."""
     kind, host, port, authorization, devices, prefix, rate, seconds = sys.argv[1:9]
+    ids = sys.argv[9:10] == ["ids"]
+    finish_s = float(sys.argv[10]) if len(sys.argv) > 10 else FINISH_S
     tokens = [f"{prefix}{index:06d}" for index in range(int(devices))]
-    paced = Paced(kind, host, int(port), authorization)
-    result = asyncio.run(paced.run(tokens, int(rate), float(seconds)))
+    paced = Paced(kind, host, int(port), authorization, ids)
+    result = asyncio.run(paced.run(tokens, int(rate), float(seconds), finish_s))
     sys.stdout.write(json.dumps(result) + "\n")
 
 
