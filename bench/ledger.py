@@ -40,6 +40,7 @@ class Ledger:
     misrouted: int  # received by a device whose token is not the message's "to", or on another topic
     received_after_202: int  # answered delivered:false, received anyway
     received_unconfirmed: int  # answered 5xx or other, or unanswered, and received (a 503 broker_timeout may be)
+    unlabelled: int  # messages without an id received during the run: nothing sent then should have caused them
     failures: list[str] = field(default_factory=list)
 
     @property
@@ -53,8 +54,11 @@ def _ids(label: str, ids: list[int]) -> str:
     return f"{len(ids):,} {label} (ids {shown}{', ...' if len(ids) > EXAMPLES else ''})"
 
 
-def check(by_id: str, receipts: Receipts, addressing: Addressing) -> Ledger:
-    """Hold each answer against the receipts: delivered:true once at its device, 202 only without a device, no 5xx."""
+def check(by_id: str, receipts: Receipts, addressing: Addressing, unlabelled: int = 0) -> Ledger:
+    """Hold each answer against the receipts: delivered:true once at its device, 202 only without a device, no 5xx.
+
+    unlabelled: messages without an id that the devices received meanwhile (late copies of earlier traffic).
+    """
     counts = receipts.counts
     times = [counts[i] if i < len(counts) else 0 for i in range(len(by_id))]
     answered_true = [i for i, code in enumerate(by_id) if code == DELIVERED]
@@ -88,6 +92,8 @@ def check(by_id: str, receipts: Receipts, addressing: Addressing) -> Ledger:
         failures.append(f"{answers[OTHER]:,} answers were neither 2xx nor 5xx")
     if answers[UNANSWERED]:
         failures.append(f"{answers[UNANSWERED]:,} requests got no answer")
+    if unlabelled:
+        failures.append(f"{unlabelled:,} messages without an id arrived during the run")
     return Ledger(
         sent=len(by_id),
         answers=answers,
@@ -97,5 +103,6 @@ def check(by_id: str, receipts: Receipts, addressing: Addressing) -> Ledger:
         misrouted=receipts.misrouted,
         received_after_202=len(after_202),
         received_unconfirmed=len(unconfirmed),
+        unlabelled=unlabelled,
         failures=failures,
     )

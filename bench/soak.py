@@ -106,7 +106,7 @@ def soak(settings: SoakSettings, system: Embedded, fleet: DeviceFleet) -> Outcom
     quiet(fleet)
     receipts, seen = fleet.receipts(), fleet.seen()
     addressing = Addressing(tokens, devices, frozenset(receipts.dropped))
-    ledger = check(run.answers.by_id, receipts, addressing)
+    ledger = check(run.answers.by_id, receipts, addressing, seen.received - receipts.labelled)
     return Outcome(
         seconds=settings.seconds, rate=rate, capacity=capacity, devices=devices, deviceless=DEVICELESS, run=run,
         ledger=ledger, latencies_us=seen.latencies_us, drain_s=drain_s, dropped=len(receipts.dropped),

@@ -85,6 +85,7 @@ def rows(o: Outcome) -> list[tuple[str, str]]:
         ("wrong device (payload's \"to\" or topic not the receiver's token)", f"{led.misrouted:,}"),
         ("received although answered 202", f"{led.received_after_202:,}"),
         ("received although answered 5xx / other / not at all", f"{led.received_unconfirmed:,}"),
+        ("messages without an id received meanwhile", f"{led.unlabelled:,}"),
         ("webhook->device latency p50 / p99 / max, ms", _ms(o.latencies_us)),
         ("HTTP answer latency p50 / p99 / max, ms", _ms(a.http_latencies_us)),
         ("HTTP answer p99 in each sixth of the run, ms", _p99_by_part(a.http_latencies_us)),

@@ -52,6 +52,11 @@ def test_202_for_a_token_whose_device_dropped_is_not_a_failure() -> None:
     assert check("DUUU", receipts(1), dropped).passed
 
 
+def test_stray_message_without_an_id_fails_the_run() -> None:
+    ledger = check(CLEAN, receipts(1, 1, 0, 0, 1, 1), ADDRESSING, unlabelled=1)
+    assert ledger.failures == ["1 messages without an id arrived during the run"]
+
+
 def test_message_received_after_a_5xx_is_counted_not_failed_for_itself() -> None:
     ledger = check("DF", receipts(1, 1), Addressing(tokens=1, devices=1))
     assert ledger.received_unconfirmed == 1
