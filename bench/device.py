@@ -54,6 +54,7 @@ class Device(asyncio.Protocol):
         self.state = "connecting"
         self.received = 0
         self.ever_subscribed = False
+        self.ping_due = 0.0  # monotonic time of the next PINGREQ; the fleet keeps it
         self._buffer = bytearray()
         username = None if anonymous else token.encode()
         self._connect = connect(username=username, keepalive=keepalive_s, client_id=f"bench-{token}".encode())

@@ -170,19 +170,17 @@ class Fleet:
         return {"ok": True}
 
     async def keep_alive(self) -> None:
-        """Ping every device once per keep-alive period, spread evenly over the period."""
+        """Ping every device once per 2/3 of its keep-alive, each at its own due time (spread when it connected)."""
+        # By due time, not by position in a list: a round-robin over a list that wraps and shrinks skipped some
+        # devices for two rounds, longer than the broker's 1.5 x keep-alive, and the broker closed them.
         period_s = self.keepalive_s * 2 / 3
-        turn = 0
         while True:
             await asyncio.sleep(TICK_S)
-            devices = list(self.devices.values())
-            if not devices:
-                continue
-            share = max(1, round(len(devices) * TICK_S / period_s))
-            start = turn % len(devices)
-            for device in devices[start : start + share]:
-                device.ping()
-            turn = start + share
+            now = time.monotonic()
+            for device in list(self.devices.values()):
+                if now >= device.ping_due:
+                    device.ping()
+                    device.ping_due = now + period_s
 
     def _spawn(self, index: int, delay_s: float) -> None:
         task = asyncio.create_task(self._open(index, delay_s))
@@ -194,6 +192,7 @@ class Fleet:
             await asyncio.sleep(delay_s)
         loop = asyncio.get_running_loop()
         device = Device(self, token_of(self.prefix, index), self.keepalive_s, self.anonymous)
+        device.ping_due = time.monotonic() + random.uniform(0.0, self.keepalive_s * 2 / 3)
         self.devices[index] = device
         left = self.retry_until - time.monotonic()
         try:

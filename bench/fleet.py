@@ -132,6 +132,8 @@ class DeviceFleet:
             except subprocess.TimeoutExpired:
                 proc.kill()
                 proc.wait()
+            if proc.stdout is not None:
+                proc.stdout.close()
 
     def _connect(self, host: str, port: int, total: int, again: bool, timeout_s: float) -> Connected:
         new = list(range(self.count, total))
