@@ -23,12 +23,13 @@ from types import FrameType
 
 from bench import tools
 from bench.fleet import DeviceFleet
-from bench.host import machine, raise_open_files, rss_kib
+from bench.host import machine, raise_open_files
 from bench.ledger import Addressing, check
 from bench.load import blast, pace
 from bench.scenario import CONNECT_S, loaded
 from bench.soak_report import Outcome, render
 from bench.systems import GATEWAY_BENCH_ENV, Embedded, GatewayShape
+from bench.watch import MemoryWatch, gateway_rss_kib
 
 log = logging.getLogger("bench")
 PREFIX = "soak-device-"
@@ -101,7 +102,8 @@ def soak(settings: SoakSettings, system: Embedded, fleet: DeviceFleet) -> Outcom
     rss_before, gateway_before = system.broker_rss_kib(), gateway_rss_kib(system)
     tokens = devices + DEVICELESS
     started = time.monotonic()
-    run = loaded(system, fleet, devices, lambda: pace(endpoint, tokens, PREFIX, rate, settings.seconds, True, FINISH_S))
+    with MemoryWatch(system) as watch:
+        run = loaded(system, fleet, devices, lambda: pace(endpoint, tokens, PREFIX, rate, settings.seconds, True, FINISH_S))
     drain_s = time.monotonic() - started - run.usage.wall_s
     quiet(fleet)
     receipts, seen = fleet.receipts(), fleet.seen()
@@ -112,12 +114,8 @@ def soak(settings: SoakSettings, system: Embedded, fleet: DeviceFleet) -> Outcom
         ledger=ledger, latencies_us=seen.latencies_us, drain_s=drain_s, dropped=len(receipts.dropped),
         subscribed_after=fleet.subscribed(), rss_before_kib=rss_before, rss_after_kib=system.broker_rss_kib(),
         gateway_rss_before_kib=gateway_before, gateway_rss_after_kib=gateway_rss_kib(system),
+        rss_by_part_kib=watch.at_ends_of(6, settings.seconds),
     )  # fmt: skip
-
-
-def gateway_rss_kib(system: Embedded) -> int:
-    """Return the resident memory of gunicorn's master and workers together."""
-    return sum(rss_kib(pid) for pid in system.gateway_pids())
 
 
 def quiet(fleet: DeviceFleet) -> None:

@@ -28,6 +28,7 @@ class Outcome:
     rss_after_kib: int
     gateway_rss_before_kib: int  # gunicorn master and workers together
     gateway_rss_after_kib: int
+    rss_by_part_kib: list[tuple[int, int]]  # (broker, gateway) at the end of each sixth of the sending
     dropped: int
     subscribed_after: int
 
@@ -94,8 +95,11 @@ def rows(o: Outcome) -> list[tuple[str, str]]:
         ("broker RSS before / after, MiB", f"{o.rss_before_kib / 1024:.1f} / {o.rss_after_kib / 1024:.1f}"),
         ("gateway RSS (gunicorn master + workers) before / after, MiB",
          f"{o.gateway_rss_before_kib / 1024:.1f} / {o.gateway_rss_after_kib / 1024:.1f}"),
-        ("CPU s: broker / HTTP / devices / load generator / rest of machine",
-         f"{u.broker:.1f} / {u.http:.1f} / {u.devices:.1f} / {u.load:.1f} / {u.others:.1f}"),
+        ("broker / gateway RSS at the end of each sixth of the run, MiB",
+         " · ".join(f"{b / 1024:.1f} / {g / 1024:.1f}" for b, g in o.rss_by_part_kib)),
+        ("CPU s: broker / HTTP (per worker) / devices / load generator / rest of machine",
+         f"{u.broker:.1f} / {u.http:.1f} ({'+'.join(f'{w:.1f}' for w in u.workers)}) / {u.devices:.1f} / {u.load:.1f} / "
+         f"{u.others:.1f}"),
     ]  # fmt: skip
 
 
