@@ -11,7 +11,7 @@ from pathlib import Path
 
 from bench.host import free_port
 from bench.load import Endpoint
-from bench.systems import READY_S, GatewayShape, System, gateway_pids, wait_connected
+from bench.systems import READY_S, GatewayOnBroker, GatewayShape, wait_connected
 from tests.support.processes import ROOT, Process, start_gateway
 
 CONFIG_DIR = ROOT / "config" / "mosquitto"
@@ -59,7 +59,7 @@ def wait_listening(port: int, timeout_s: float) -> None:
     raise RuntimeError(f"nothing listens on 127.0.0.1:{port} after {timeout_s} s")
 
 
-class MosquittoSystem(System):
+class MosquittoSystem(GatewayOnBroker):
     """Our gateway with MQTT_URL pointing at Mosquitto's gateway listener; devices on its device listener."""
 
     name = "broker ceiling (gateway + Mosquitto)"
@@ -78,30 +78,12 @@ class MosquittoSystem(System):
         wait_connected(self.gateway, shape.workers, 0, READY_S)
         self.endpoint = Endpoint("gateway", http_port)
 
-    def broker_pids(self) -> list[int]:
-        """Return Mosquitto's process id."""
-        return [self.broker.popen.pid]
-
-    def gateway_pids(self) -> list[int]:
-        """Return gunicorn's processes."""
-        return gateway_pids(self.gateway)
-
-    def stop_broker(self) -> None:
-        """Stop Mosquitto."""
-        self._mark = len(self.gateway.lines)
-        self.broker.stop()
-
     def start_broker(self) -> None:
         """Start Mosquitto and wait until its device listener accepts connections."""
         self.broker = Process([MOSQUITTO, "-c", str(self._config)], {})
         wait_listening(self.mqtt_port, READY_S)
 
-    def wait_publisher(self, timeout_s: float = READY_S) -> None:
-        """Wait until every worker has reconnected."""
-        wait_connected(self.gateway, self.shape.workers, getattr(self, "_mark", 0), timeout_s)
-
     def close(self) -> None:
         """Stop gateway and Mosquitto, and remove the rendered config."""
-        self.gateway.stop()
-        self.broker.stop()
+        super().close()
         shutil.rmtree(self._dir, ignore_errors=True)

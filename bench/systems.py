@@ -88,20 +88,12 @@ def wait_connected(gateway: Process, workers: int, since_line: int, timeout_s: f
     raise RuntimeError(f"gateway workers did not all connect to the broker within {timeout_s} s:\n{gateway.output[-2000:]}")
 
 
-class Embedded(System):
-    """Ours: the Procfile's broker (embedded amqtt) and web (gunicorn + Flask gateway) processes."""
+class GatewayOnBroker(System):
+    """The gateway under gunicorn in front of an MQTT broker process; subclasses start the broker."""
 
-    name = "awtrix-cloud (embedded broker)"
-
-    def __init__(self, shape: GatewayShape) -> None:
-        """Start the broker on a fixed free loopback port (so it can restart there), then the gateway."""
-        self.shape = shape
-        self.mqtt_port = free_port()
-        self._env = {"GATEWAY_SECRET": secrets.token_urlsafe(24), "MQTT_PORT": str(self.mqtt_port)}
-        self.start_broker()
-        self.gateway, http_port = start_gateway({**self._env, **shape.env()}, workers=shape.workers)
-        wait_connected(self.gateway, shape.workers, 0, READY_S)
-        self.endpoint = Endpoint("gateway", http_port)
+    shape: GatewayShape
+    gateway: Process
+    broker: Process
 
     def broker_pids(self) -> list[int]:
         """Return the broker process id."""
@@ -116,10 +108,6 @@ class Embedded(System):
         self._mark = len(self.gateway.lines)
         self.broker.stop()
 
-    def start_broker(self) -> None:
-        """Start the Procfile's broker on our port and wait until it listens."""
-        self.broker, _ = start_broker(self._env)
-
     def wait_publisher(self, timeout_s: float = READY_S) -> None:
         """Wait until every worker has reconnected to the restarted broker."""
         wait_connected(self.gateway, self.shape.workers, getattr(self, "_mark", 0), timeout_s)
@@ -128,6 +116,26 @@ class Embedded(System):
         """Stop gateway and broker."""
         self.gateway.stop()
         self.broker.stop()
+
+
+class Embedded(GatewayOnBroker):
+    """Ours: the Procfile's broker (embedded amqtt) and web (gunicorn + Flask gateway) processes."""
+
+    name = "awtrix-cloud (embedded broker)"
+
+    def __init__(self, shape: GatewayShape) -> None:
+        """Start the broker on a fixed free loopback port (so it can restart there), then the gateway."""
+        self.shape = shape
+        self.mqtt_port = free_port()
+        self._env = {"GATEWAY_SECRET": secrets.token_urlsafe(24), "MQTT_PORT": str(self.mqtt_port)}
+        self.start_broker()
+        self.gateway, http_port = start_gateway({**self._env, **shape.env()}, workers=shape.workers)
+        wait_connected(self.gateway, shape.workers, 0, READY_S)
+        self.endpoint = Endpoint("gateway", http_port)
+
+    def start_broker(self) -> None:
+        """Start the Procfile's broker on our port and wait until it listens."""
+        self.broker, _ = start_broker(self._env)
 
 
 class Ceiling(System):
