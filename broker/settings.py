@@ -3,12 +3,12 @@
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TypeVar
 
+from common.env import EnvReader
 from common.tokens import is_valid_token
 
-Num = TypeVar("Num", int, float)
 MIN_SECRET_CHARS = 16  # the gateway asks the same
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
 
 
 class SettingsError(Exception):
@@ -35,68 +35,58 @@ class BrokerSettings:
     @classmethod
     def from_env(cls, environ: Mapping[str, str]) -> "BrokerSettings":
         """Parse settings from a mapping, reporting every problem at once."""
-        problems: list[str] = []
-        values = {
-            "host": environ.get("HOST", cls.host),
-            "mqtt_port": _integer(environ, "MQTT_PORT", cls.mqtt_port, 0, 65535, problems),
-            "gateway_username": environ.get("GATEWAY_USERNAME", cls.gateway_username),
-            "gateway_secret": environ.get("GATEWAY_SECRET", ""),
-            "max_connections": _integer(environ, "MQTT_MAX_CONNECTIONS", cls.max_connections, 1, 10**6, problems),
-            "max_packet_bytes": _integer(environ, "MQTT_MAX_PACKET_BYTES", cls.max_packet_bytes, 64, 268435455, problems),
-            "connect_timeout_s": _number(environ, "MQTT_CONNECT_TIMEOUT_S", cls.connect_timeout_s, problems),
-            "log_level": environ.get("LOG_LEVEL", cls.log_level).upper(),
-            "failed_logins_per_minute": _integer(
-                environ, "MQTT_FAILED_LOGINS_PER_MINUTE", cls.failed_logins_per_minute, 1, 10**6, problems
-            ),
-            **_tls(environ, problems),
-        }
-        if len(values["gateway_secret"]) < MIN_SECRET_CHARS:
-            problems.append(
-                f"GATEWAY_SECRET is not set or shorter than {MIN_SECRET_CHARS} characters: set it to a long random "
-                "string shared with the gateway (`make run` generates one for a local run)"
-            )
-        if is_valid_token(values["gateway_username"]) or not values["gateway_username"]:
-            problems.append("GATEWAY_USERNAME must be non-empty and must not look like a device token")
-        if values["log_level"] not in ("DEBUG", "INFO", "WARNING", "ERROR"):
-            problems.append("LOG_LEVEL must be one of DEBUG, INFO, WARNING, ERROR")
-        if problems:
-            raise SettingsError("; ".join(problems))
-        return cls(**values)
+        read = EnvReader(environ)
+        settings = cls(
+            host=read.text("HOST", cls.host) or cls.host,
+            mqtt_port=read.integer("MQTT_PORT", cls.mqtt_port, 0, 65535),
+            gateway_username=_gateway_username(read),
+            gateway_secret=_gateway_secret(read),
+            max_connections=read.integer("MQTT_MAX_CONNECTIONS", cls.max_connections, 1, 10**6),
+            max_packet_bytes=read.integer("MQTT_MAX_PACKET_BYTES", cls.max_packet_bytes, 64, 268_435_455),
+            connect_timeout_s=read.number("MQTT_CONNECT_TIMEOUT_S", cls.connect_timeout_s, 0.001, 3600),
+            failed_logins_per_minute=read.integer("MQTT_FAILED_LOGINS_PER_MINUTE", cls.failed_logins_per_minute, 1, 10**6),
+            log_level=_log_level(read, cls.log_level),
+            **_tls(read),
+        )
+        if read.problems:
+            raise SettingsError("; ".join(read.problems))
+        return settings
 
 
-def _integer(environ: Mapping[str, str], name: str, default: int, low: int, high: int, problems: list[str]) -> int:
-    return _parsed(environ, name, default, int, low, high, problems)
+def _gateway_username(read: EnvReader) -> str:
+    username = read.text("GATEWAY_USERNAME", BrokerSettings.gateway_username) or BrokerSettings.gateway_username
+    if is_valid_token(username):
+        read.fail("GATEWAY_USERNAME", "must not look like a device token (12-64 of A-Z a-z 0-9 _ -)")
+    return username
 
 
-def _number(environ: Mapping[str, str], name: str, default: float, problems: list[str]) -> float:
-    return _parsed(environ, name, default, float, 1e-3, 1e6, problems)
+def _gateway_secret(read: EnvReader) -> str:
+    secret = read.text("GATEWAY_SECRET") or ""
+    if len(secret) < MIN_SECRET_CHARS:
+        read.fail(
+            "GATEWAY_SECRET",
+            f"is not set or shorter than {MIN_SECRET_CHARS} characters: set it to a long random string shared with "
+            "the gateway (`make run` generates one for a local run)",
+        )
+    return secret
 
 
-def _parsed(
-    environ: Mapping[str, str], name: str, default: Num, kind: type[Num], low: float, high: float, problems: list[str]
-) -> Num:
-    raw = environ.get(name)
-    if raw is None or raw == "":
+def _log_level(read: EnvReader, default: str) -> str:
+    level = (read.text("LOG_LEVEL", default) or default).upper()
+    if level not in LOG_LEVELS:
+        read.fail("LOG_LEVEL", f"must be one of {', '.join(LOG_LEVELS)}")
         return default
-    try:
-        value = kind(raw)
-    except ValueError:
-        problems.append(f"{name} must be {'an integer' if kind is int else 'a number'}, got {raw!r}")
-        return default
-    if not low <= value <= high:
-        problems.append(f"{name} must be between {low:g} and {high:g}, got {value}")
-    return value
+    return level
 
 
-def _tls(environ: Mapping[str, str], problems: list[str]) -> dict[str, object]:
-    raw_port = environ.get("MQTT_TLS_PORT", "")
-    if not raw_port:
+def _tls(read: EnvReader) -> dict[str, object]:
+    if read.text("MQTT_TLS_PORT") is None:
         return {}
-    port = _integer(environ, "MQTT_TLS_PORT", 8883, 0, 65535, problems)
-    files = {"tls_cert_file": environ.get("MQTT_TLS_CERT_FILE", ""), "tls_key_file": environ.get("MQTT_TLS_KEY_FILE", "")}
+    port = read.integer("MQTT_TLS_PORT", 8883, 0, 65535)
+    files = {"tls_cert_file": read.text("MQTT_TLS_CERT_FILE") or "", "tls_key_file": read.text("MQTT_TLS_KEY_FILE") or ""}
     for name, path in (("MQTT_TLS_CERT_FILE", files["tls_cert_file"]), ("MQTT_TLS_KEY_FILE", files["tls_key_file"])):
         if not path:
-            problems.append(f"{name} must be set when MQTT_TLS_PORT is set")
+            read.fail(name, "must be set when MQTT_TLS_PORT is set")
         elif not Path(path).is_file():
-            problems.append(f"{name} does not name a readable file: {path}")
+            read.fail(name, f"does not name a readable file: {path}")
     return {"tls_port": port, **files}

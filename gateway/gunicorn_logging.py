@@ -7,7 +7,7 @@ import re
 from gunicorn.config import Config
 from gunicorn.glogging import Logger
 
-from gateway.settings import parse_bool
+from common.env import parse_bool
 
 _QUOTED = re.compile(r"'[^']*'|\"[^\"]*\"")
 _QUERY = re.compile(r"\?\S*")

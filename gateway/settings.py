@@ -1,18 +1,16 @@
 """Read the gateway's settings from the environment once, reporting every problem at once."""
 
-import math
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from urllib.parse import SplitResult, unquote, urlsplit
 
+from common.env import EnvReader
 from common.tokens import is_valid_token
 from gateway.modes import DANGEROUS_MODES
 
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 MIN_SECRET_CHARS = 16
-_TRUE = frozenset({"1", "true", "yes", "on"})
-_FALSE = frozenset({"0", "false", "no", "off"})
 _URL_DEFAULT_PORTS = {"mqtt": 1883, "mqtts": 8883}
 # One or more "<n> per [<m>] second|minute|hour|day" (or "<n>/<m>second"), joined by ";".
 _RATE = re.compile(r"\s*([1-9]\d{0,5})\s*(?:/|per)\s*([1-9]\d{0,5})?\s*(second|minute|hour|day)s?\s*", re.IGNORECASE)
@@ -75,7 +73,7 @@ class GatewaySettings:
     @classmethod
     def from_env(cls, environ: Mapping[str, str]) -> "GatewaySettings":
         """Parse settings from environment variables; raise SettingsError listing every bad one."""
-        read = _Reader(environ)
+        read = EnvReader(environ)
         url = read.text("MQTT_URL")
         broker = _broker_from_url(read, url) if url else _embedded_broker(read)
         settings = cls(
@@ -93,76 +91,7 @@ class GatewaySettings:
         return settings
 
 
-class _Reader:
-    """Read typed values from an environment, collecting problems instead of stopping at the first."""
-
-    def __init__(self, environ: Mapping[str, str]) -> None:
-        self.environ = environ
-        self.problems: list[str] = []
-
-    def fail(self, name: str, problem: str) -> None:
-        self.problems.append(f"{name}: {problem}")
-
-    def text(self, name: str, default: str | None = None) -> str | None:
-        # An empty variable counts as unset: compose files and .env templates often leave them empty.
-        value = self.environ.get(name, "").strip()
-        return value or default
-
-    def integer(self, name: str, default: int, low: int, high: int) -> int:
-        raw = self.text(name)
-        if raw is None:
-            return default
-        try:
-            value = int(raw)
-        except ValueError:
-            value = low - 1
-        if not low <= value <= high:
-            self.fail(name, f"must be a whole number from {low} to {high}")
-            return default
-        return value
-
-    def number(self, name: str, default: float, low: float, high: float) -> float:
-        raw = self.text(name)
-        if raw is None:
-            return default
-        try:
-            value = float(raw)
-        except ValueError:
-            value = math.nan
-        if not low <= value <= high:
-            self.fail(name, f"must be a number from {low} to {high}")
-            return default
-        return value
-
-    def boolean(self, name: str, default: bool) -> bool:
-        raw = self.text(name)
-        if raw is None:
-            return default
-        value = parse_bool(raw)
-        if value is None:
-            self.fail(name, "must be true or false")
-            return default
-        return value
-
-    def choice(self, name: str, default: str, choices: tuple[str, ...]) -> str:
-        raw = (self.text(name) or default).upper()
-        if raw not in choices:
-            self.fail(name, f"must be one of {', '.join(choices)}")
-            return default
-        return raw
-
-
-def parse_bool(raw: str) -> bool | None:
-    """Return the boolean an environment value spells (true/false, 1/0, yes/no, on/off), else None."""
-    value = raw.strip().lower()
-    if value in _TRUE:
-        return True
-    if value in _FALSE:
-        return False
-    return None
-
-
-def _embedded_broker(read: _Reader) -> BrokerSettings:
+def _embedded_broker(read: EnvReader) -> BrokerSettings:
     username = read.text("GATEWAY_USERNAME", BrokerSettings.username)
     if is_valid_token(username):
         read.fail("GATEWAY_USERNAME", "must not look like a device token (12-64 of A-Z a-z 0-9 _ -)")
@@ -185,7 +114,7 @@ def _embedded_broker(read: _Reader) -> BrokerSettings:
     )
 
 
-def _broker_from_url(read: _Reader, url: str) -> BrokerSettings:
+def _broker_from_url(read: EnvReader, url: str) -> BrokerSettings:
     # Messages never quote the URL: it may carry a password.
     parts = urlsplit(url)
     if parts.scheme not in _URL_DEFAULT_PORTS:
@@ -221,7 +150,7 @@ def _url_port(parts: SplitResult) -> int | None:
     return port or None
 
 
-def _extra_modes(read: _Reader) -> frozenset[str]:
+def _extra_modes(read: EnvReader) -> frozenset[str]:
     names = {name.strip() for name in (read.text("EXTRA_MODES") or "").split(",") if name.strip()}
     unknown = names - DANGEROUS_MODES
     if unknown:
@@ -229,7 +158,7 @@ def _extra_modes(read: _Reader) -> frozenset[str]:
     return frozenset(names & DANGEROUS_MODES)
 
 
-def _rate_limits(read: _Reader) -> RateLimitSettings:
+def _rate_limits(read: EnvReader) -> RateLimitSettings:
     default = RateLimitSettings()
     return RateLimitSettings(
         enabled=read.boolean("RATE_LIMIT_ENABLED", default.enabled),
@@ -239,7 +168,7 @@ def _rate_limits(read: _Reader) -> RateLimitSettings:
     )
 
 
-def _rate(read: _Reader, name: str, default: str) -> str:
+def _rate(read: EnvReader, name: str, default: str) -> str:
     raw = read.text(name)
     if raw is None:
         return default
@@ -249,7 +178,7 @@ def _rate(read: _Reader, name: str, default: str) -> str:
     return raw
 
 
-def _storage_url(read: _Reader, default: str) -> str:
+def _storage_url(read: EnvReader, default: str) -> str:
     # Messages never quote the URL: it may carry a password.
     url = read.text("RATE_LIMIT_STORAGE_URL", default) or default
     parts = urlsplit(url)
