@@ -45,7 +45,7 @@ class BrokerSettings:
             max_packet_bytes=read.integer("MQTT_MAX_PACKET_BYTES", cls.max_packet_bytes, 64, 268_435_455),
             connect_timeout_s=read.number("MQTT_CONNECT_TIMEOUT_S", cls.connect_timeout_s, 0.001, 3600),
             failed_logins_per_minute=read.integer("MQTT_FAILED_LOGINS_PER_MINUTE", cls.failed_logins_per_minute, 1, 10**6),
-            log_level=_log_level(read, cls.log_level),
+            log_level=read.choice("LOG_LEVEL", cls.log_level, LOG_LEVELS),
             **_tls(read),
         )
         if read.problems:
@@ -69,14 +69,6 @@ def _gateway_secret(read: EnvReader) -> str:
             "the gateway (`make run` generates one for a local run)",
         )
     return secret
-
-
-def _log_level(read: EnvReader, default: str) -> str:
-    level = (read.text("LOG_LEVEL", default) or default).upper()
-    if level not in LOG_LEVELS:
-        read.fail("LOG_LEVEL", f"must be one of {', '.join(LOG_LEVELS)}")
-        return default
-    return level
 
 
 def _tls(read: EnvReader) -> dict[str, object]:

@@ -65,6 +65,7 @@ class EnvReader:
         return value
 
     def choice(self, name: str, default: str, choices: tuple[str, ...]) -> str:
+        """Return one of choices (compared in upper case), or default (recording a problem if it was invalid)."""
         raw = (self.text(name) or default).upper()
         if raw not in choices:
             self.fail(name, f"must be one of {', '.join(choices)}")
