@@ -2,20 +2,17 @@
 
 import asyncio
 import itertools
-import logging
 from typing import TYPE_CHECKING
 
 from broker.acl import device_may_publish, device_may_subscribe, gateway_may_publish
 from broker.auth import Identity, authenticate
 from broker.login_throttle import LoginThrottle
-from broker.mqtt_codec import CONNACK_IDENTIFIER_REJECTED, CONNACK_NOT_AUTHORIZED, SUBACK_FAILURE, Connect, is_valid_filter
+from broker.mqtt_codec import CONNACK_IDENTIFIER_REJECTED, CONNACK_NOT_AUTHORIZED, SUBACK_FAILURE, Connect
 from broker.routing import SubscriptionIndex
 from broker.settings import BrokerSettings
 
 if TYPE_CHECKING:
     from broker.connection import Connection
-
-log = logging.getLogger(__name__)
 
 KEEPALIVE_GRACE = 1.5
 SWEEP_S = 0.25
@@ -95,7 +92,7 @@ class Hub:
         for topic_filter, qos in entries:
             allowed = not connection.is_gateway and device_may_subscribe(connection.username, topic_filter)
             granted = min(qos, MAX_GRANTED_QOS)
-            if allowed and is_valid_filter(topic_filter) and self.index.add(connection, topic_filter, granted):
+            if allowed and self.index.add(connection, topic_filter, granted):
                 codes.append(granted)
             else:
                 codes.append(SUBACK_FAILURE)

@@ -197,17 +197,6 @@ def parse_packet_id(body: bytes) -> int:
     return struct.unpack("!H", body)[0]
 
 
-def is_valid_filter(topic_filter: str) -> bool:
-    """Return True when a topic filter is well formed [MQTT-4.7.1]."""
-    if not topic_filter:
-        return False
-    levels = topic_filter.split("/")
-    for index, level in enumerate(levels):
-        if ("#" in level and (level != "#" or index != len(levels) - 1)) or ("+" in level and level != "+"):
-            return False
-    return True
-
-
 def _remaining_length(length: int) -> bytes:
     out = bytearray()
     while True:

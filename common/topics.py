@@ -28,15 +28,17 @@ def topic_in_namespace(token: str, topic: str) -> bool:
     return token_of_topic(topic) == token and "+" not in topic and "#" not in topic and "\x00" not in topic
 
 
-def filter_in_namespace(token: str, topic_filter: str) -> bool:
-    """Return True when every topic a filter can match lies inside token's namespace."""
-    if token_of_topic(topic_filter) != token or "\x00" in topic_filter:
+def is_valid_filter(topic_filter: str) -> bool:
+    """Return True when a topic filter is well formed [MQTT-4.7.1]."""
+    if not topic_filter:
         return False
-    levels = topic_filter.split("/")[2:]
+    levels = topic_filter.split("/")
     for index, level in enumerate(levels):
-        if level == "#":
-            if index != len(levels) - 1:
-                return False
-        elif "#" in level or ("+" in level and level != "+"):
+        if ("#" in level and (level != "#" or index != len(levels) - 1)) or ("+" in level and level != "+"):
             return False
     return True
+
+
+def filter_in_namespace(token: str, topic_filter: str) -> bool:
+    """Return True when a well-formed filter can only match topics inside token's namespace."""
+    return token_of_topic(topic_filter) == token and "\x00" not in topic_filter and is_valid_filter(topic_filter)

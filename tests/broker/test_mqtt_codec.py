@@ -10,13 +10,13 @@ from broker.mqtt_codec import (
     encode_connack,
     encode_publish,
     encode_suback,
-    is_valid_filter,
     next_frame,
     parse_connect,
     parse_publish,
     parse_subscribe,
     parse_unsubscribe,
 )
+from common.topics import is_valid_filter
 from tests.support import raw
 
 
