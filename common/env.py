@@ -1,8 +1,9 @@
 """Read typed settings from an environment mapping, collecting every problem instead of stopping at the first."""
 
-import math
 from collections.abc import Mapping
+from typing import TypeVar
 
+Num = TypeVar("Num", int, float)
 _TRUE = frozenset({"1", "true", "yes", "on"})
 _FALSE = frozenset({"0", "false", "no", "off"})
 
@@ -27,29 +28,22 @@ class EnvReader:
 
     def integer(self, name: str, default: int, low: int, high: int) -> int:
         """Return a whole number in [low, high], or default (recording a problem if it was invalid)."""
-        raw = self.text(name)
-        if raw is None:
-            return default
-        try:
-            value = int(raw)
-        except ValueError:
-            value = low - 1
-        if not low <= value <= high:
-            self.fail(name, f"must be a whole number from {low} to {high}")
-            return default
-        return value
+        return self._bounded(name, default, int, low, high, "a whole number")
 
     def number(self, name: str, default: float, low: float, high: float) -> float:
         """Return a number in [low, high], or default (recording a problem if it was invalid)."""
+        return self._bounded(name, default, float, low, high, "a number")
+
+    def _bounded(self, name: str, default: Num, kind: type[Num], low: float, high: float, what: str) -> Num:
         raw = self.text(name)
         if raw is None:
             return default
         try:
-            value = float(raw)
+            value = kind(raw)
         except ValueError:
-            value = math.nan
-        if not low <= value <= high:
-            self.fail(name, f"must be a number from {low} to {high}")
+            value = None
+        if value is None or not low <= value <= high:  # NaN fails the comparison too
+            self.fail(name, f"must be {what} from {low} to {high}")
             return default
         return value
 
