@@ -4,7 +4,6 @@ import os
 import platform
 import resource
 import shutil
-import socket
 import subprocess
 from pathlib import Path
 
@@ -44,13 +43,6 @@ def cpu_s(pids: list[int]) -> float:
             continue
         total += int(fields[11]) + int(fields[12])  # utime, stime
     return total / CLOCK_TICKS
-
-
-def free_port() -> int:
-    """Return a loopback TCP port that is free now (for programs that cannot bind port 0 and report it)."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def listen_overflows() -> int:

@@ -9,9 +9,9 @@ import tempfile
 import time
 from pathlib import Path
 
-from bench.host import free_port
 from bench.load import Endpoint
 from bench.systems import READY_S, GatewayOnBroker, GatewayShape, wait_connected
+from tests.support.mosquitto import free_ports
 from tests.support.processes import ROOT, Process, start_gateway
 
 CONFIG_DIR = ROOT / "config" / "mosquitto"
@@ -69,7 +69,7 @@ class MosquittoSystem(GatewayOnBroker):
         self.shape = shape
         self._dir = Path(tempfile.mkdtemp(prefix="bench-mosquitto-"))
         self._dir.chmod(0o755)
-        self.mqtt_port, gateway_port = free_port(), free_port()
+        self.mqtt_port, gateway_port = free_ports(2)
         secret = secrets.token_urlsafe(24)
         self._config = render_config(self._dir, [self.mqtt_port, gateway_port], secret)
         self.start_broker()

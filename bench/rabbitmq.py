@@ -14,10 +14,11 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
-from bench.host import children, free_port
+from bench.host import children
 from bench.load import Endpoint
 from bench.mosquitto import wait_listening
 from bench.systems import System
+from tests.support.mosquitto import free_ports
 from tests.support.processes import Process
 
 SERVER = Path("/usr/lib/rabbitmq/bin/rabbitmq-server")
@@ -66,7 +67,7 @@ class RabbitMQSystem(System):
     def __init__(self) -> None:
         """Start epmd and a RabbitMQ node on free loopback ports."""
         self._dir = Path(tempfile.mkdtemp(prefix="bench-rabbitmq-"))
-        amqp, http, self.mqtt_port, dist, self._epmd_port = (free_port() for _ in range(5))
+        amqp, http, self.mqtt_port, dist, self._epmd_port = free_ports(5)
         (self._dir / "rabbitmq.conf").write_text(CONFIG.format(amqp=amqp, http=http, mqtt=self.mqtt_port))
         (self._dir / "enabled_plugins").write_text("[rabbitmq_management,rabbitmq_mqtt].\n")
         self._env = {

@@ -5,8 +5,9 @@ import secrets
 import time
 from dataclasses import dataclass
 
-from bench.host import children, cpu_s, free_port, rss_kib
+from bench.host import children, cpu_s, rss_kib
 from bench.load import Endpoint
+from tests.support.mosquitto import free_ports
 from tests.support.processes import Process, procfile_command, start_broker, start_gateway
 
 READY_S = 30.0
@@ -126,7 +127,7 @@ class Embedded(GatewayOnBroker):
     def __init__(self, shape: GatewayShape) -> None:
         """Start the broker on a fixed free loopback port (so it can restart there), then the gateway."""
         self.shape = shape
-        self.mqtt_port = free_port()
+        (self.mqtt_port,) = free_ports(1)
         self._env = {"GATEWAY_SECRET": secrets.token_urlsafe(24), "MQTT_PORT": str(self.mqtt_port)}
         self.start_broker()
         self.gateway, http_port = start_gateway({**self._env, **shape.env()}, workers=shape.workers)
