@@ -7,7 +7,7 @@ import asyncio
 import logging
 
 from broker.hub import KEEPALIVE_GRACE, Hub
-from broker.mqtt_codec import (
+from common.mqtt_codec import (
     CONNACK_ACCEPTED,
     CONNECT,
     DISCONNECT,

@@ -7,9 +7,9 @@ from typing import TYPE_CHECKING
 from broker.acl import device_may_publish, device_may_subscribe, gateway_may_publish
 from broker.auth import Identity, authenticate
 from broker.login_throttle import LoginThrottle
-from broker.mqtt_codec import CONNACK_IDENTIFIER_REJECTED, CONNACK_NOT_AUTHORIZED, SUBACK_FAILURE, Connect
 from broker.routing import SubscriptionIndex
 from broker.settings import BrokerSettings
+from common.mqtt_codec import CONNACK_IDENTIFIER_REJECTED, CONNACK_NOT_AUTHORIZED, SUBACK_FAILURE, Connect
 
 if TYPE_CHECKING:
     from broker.connection import Connection

@@ -2,12 +2,13 @@
 
 import pytest
 
-from broker.mqtt_codec import (
+from common.mqtt_codec import (
     CONNACK_BAD_PROTOCOL,
     MalformedPacket,
     UnsupportedProtocol,
     check_flags,
     encode_connack,
+    encode_connect,
     encode_publish,
     encode_suback,
     next_frame,
@@ -119,3 +120,11 @@ def test_filter_syntax(topic_filter: str, valid: bool) -> None:
 
 def test_suback_encoding() -> None:
     assert encode_suback(7, [0x80, 0]) == bytes((0x90, 0x04, 0x00, 0x07, 0x80, 0x00))
+
+
+@pytest.mark.parametrize(("username", "password"), [("gateway", "secret"), ("gateway", None), (None, None)])
+def test_gateway_connect_decodes_as_sent(username: str | None, password: str | None) -> None:
+    connect = parse_connect(_body(encode_connect("gateway-1-0a0b0c0d", username, password, keepalive_s=0)))
+    assert (connect.client_id, connect.clean_session, connect.keepalive_s) == ("gateway-1-0a0b0c0d", True, 0)
+    assert (connect.username, connect.password) == (username, None if password is None else password.encode())
+    assert connect.will_topic is None

@@ -1,4 +1,4 @@
-"""Decode and encode the MQTT 3.1.1 packets a broker exchanges with its clients (pure functions, no I/O)."""
+"""Decode and encode MQTT 3.1.1 packets (pure functions, no I/O): the broker's side, and the few a gateway sends."""
 
 import struct
 from dataclasses import dataclass
@@ -9,6 +9,7 @@ SUBSCRIBE, SUBACK, UNSUBSCRIBE, UNSUBACK, PINGREQ, PINGRESP, DISCONNECT = 8, 9, 
 CONNACK_ACCEPTED, CONNACK_BAD_PROTOCOL, CONNACK_IDENTIFIER_REJECTED, CONNACK_NOT_AUTHORIZED = 0, 1, 2, 5
 SUBACK_FAILURE = 0x80
 PINGRESP_BYTES = bytes((PINGRESP << 4, 0))
+DISCONNECT_BYTES = bytes((DISCONNECT << 4, 0))
 
 # Fixed-header flags MQTT 3.1.1 prescribes for each packet a client may send (PUBLISH carries its own).
 _REQUIRED_FLAGS = {
@@ -228,3 +229,16 @@ def encode_publish(topic: bytes, payload: bytes, qos: int = 0, packet_id: int = 
     length = 2 + len(topic) + len(id_bytes) + len(payload)
     header = bytes(((PUBLISH << 4) | (qos << 1),)) + _remaining_length(length)
     return b"".join((header, struct.pack("!H", len(topic)), topic, id_bytes, payload))
+
+
+def encode_connect(client_id: str, username: str | None, password: str | None, keepalive_s: int = 0) -> bytes:
+    """Return a clean-session MQTT 3.1.1 CONNECT without a will (what the gateway sends the embedded broker)."""
+    flags = 0x02 | (0x80 if username is not None else 0) | (0x40 if password is not None else 0)
+    fields = [client_id] + [value for value in (username, password) if value is not None]
+    payload = b"".join(_string(field.encode("utf-8")) for field in fields)
+    body = _string(b"MQTT") + bytes((4, flags)) + struct.pack("!H", keepalive_s) + payload
+    return bytes((CONNECT << 4,)) + _remaining_length(len(body)) + body
+
+
+def _string(raw: bytes) -> bytes:
+    return struct.pack("!H", len(raw)) + raw
