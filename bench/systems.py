@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from bench.host import children, cpu_s, rss_kib
 from bench.load import Endpoint
+from tests.support.http import request
 from tests.support.mosquitto import free_ports
 from tests.support.processes import Process, procfile_command, start_broker, start_gateway
 
@@ -137,6 +138,14 @@ class Embedded(GatewayOnBroker):
     def start_broker(self) -> None:
         """Start the Procfile's broker on our port and wait until it listens."""
         self.broker, _ = start_broker(self._env)
+
+    def wait_publisher(self, timeout_s: float = READY_S) -> None:
+        """Wait until /healthz answers 200: the broker is back, and each request thread reconnects on its next webhook."""
+        deadline = time.monotonic() + timeout_s
+        while request(self.endpoint.port, "GET", "/healthz").status != 200:
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"the gateway did not reach the restarted broker within {timeout_s} s")
+            time.sleep(0.05)
 
 
 class Ceiling(System):

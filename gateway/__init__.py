@@ -6,11 +6,12 @@ from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from gateway import views
+from gateway.embedded_publisher import EmbeddedPublisher
 from gateway.handlers import register_error_handlers
 from gateway.logs import configure_logging, record_log_path
 from gateway.publisher import MqttPublisher
 from gateway.ratelimit import install_rate_limits
-from gateway.settings import GatewaySettings
+from gateway.settings import BrokerSettings, GatewaySettings
 from gateway.views import PUBLISHER_KEY, SETTINGS_KEY, Publisher
 
 
@@ -19,8 +20,8 @@ def create_app(settings: GatewaySettings | None = None, publisher: Publisher | N
     if settings is None:
         settings = GatewaySettings.from_env(os.environ)
     if publisher is None:
-        # Connects on first use, so creating the app never starts a thread (gunicorn forks afterwards).
-        publisher = MqttPublisher(settings.broker, settings.publish_timeout_s)
+        # Connects on first use, so creating the app never starts a thread or opens a socket (gunicorn forks afterwards).
+        publisher = publisher_for(settings.broker, settings.publish_timeout_s)
     configure_logging(settings.log_level)
     app = Flask(__name__)
     app.config["MAX_CONTENT_LENGTH"] = settings.max_body_bytes
@@ -34,3 +35,10 @@ def create_app(settings: GatewaySettings | None = None, publisher: Publisher | N
     register_error_handlers(app)
     app.after_request(record_log_path)
     return app
+
+
+def publisher_for(broker: BrokerSettings, publish_timeout_s: float) -> EmbeddedPublisher | MqttPublisher:
+    """Return the publisher for a broker: our own links to the embedded broker, paho for an external one."""
+    if broker.external or broker.tls:
+        return MqttPublisher(broker, publish_timeout_s)
+    return EmbeddedPublisher(broker, publish_timeout_s)

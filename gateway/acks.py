@@ -1,4 +1,4 @@
-"""Match the broker's PUBACKs and delivery receipts to the publishes waiting for them."""
+"""Match an external broker's PUBACKs to the publishes waiting for them (paho's network thread reads them)."""
 
 import threading
 import time
@@ -11,7 +11,6 @@ class Ack:
 
     created: float
     done: threading.Event = field(default_factory=threading.Event)
-    devices: int | None = None  # from the embedded broker's receipt, which precedes the PUBACK
     reason_code: int | None = None  # from the PUBACK; None until it arrives
     lost: bool = False  # the connection dropped before the PUBACK
     abandoned: bool = False  # the waiter gave up; a late PUBACK just removes the entry
@@ -20,7 +19,7 @@ class Ack:
 class PendingAcks:
     """A thread-safe table of in-flight publishes keyed by packet id.
 
-    paho may hand the PUBACK (and the receipt before it) to its network thread before
+    paho may hand the PUBACK to its network thread before
     publish() has returned the packet id to the caller, so either side may create the
     entry. Entries carry their creation time: an entry older than the publish that claims
     its packet id belongs to an earlier message with the same id and is replaced.
@@ -38,11 +37,6 @@ class PendingAcks:
             if ack is None or ack.abandoned or ack.created < sent_at:
                 ack = self._acks[mid] = Ack(created=time.monotonic())
             return ack
-
-    def receipt(self, mid: int, devices: int) -> None:
-        """Record how many devices the embedded broker routed packet mid to."""
-        with self._lock:
-            self._entry(mid).devices = devices
 
     def acked(self, mid: int, reason_code: int) -> None:
         """Record the PUBACK for packet mid and wake its waiter."""

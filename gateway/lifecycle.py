@@ -5,6 +5,7 @@ from collections.abc import Mapping
 
 from flask import Flask
 
+from gateway.embedded_publisher import EmbeddedPublisher
 from gateway.publisher import MqttPublisher
 from gateway.ratelimit import check_storage
 from gateway.settings import GatewaySettings, SettingsError
@@ -25,7 +26,7 @@ def start_worker(app: Flask) -> None:
     """Connect a freshly forked worker's publisher so its first request finds the broker connected."""
     check_storage(app)
     publisher = app.extensions[PUBLISHER_KEY]
-    if not isinstance(publisher, MqttPublisher):
+    if not isinstance(publisher, EmbeddedPublisher | MqttPublisher):
         return
     settings: GatewaySettings = app.extensions[SETTINGS_KEY]
     if not publisher.wait_until(connected=True, timeout_s=settings.publish_timeout_s):
@@ -35,5 +36,5 @@ def start_worker(app: Flask) -> None:
 def stop_worker(app: Flask) -> None:
     """Disconnect a worker's publisher cleanly as the worker exits."""
     publisher = app.extensions[PUBLISHER_KEY]
-    if isinstance(publisher, MqttPublisher):
+    if isinstance(publisher, EmbeddedPublisher | MqttPublisher):
         publisher.stop()

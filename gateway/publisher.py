@@ -1,4 +1,4 @@
-"""Publish webhooks over MQTT with paho-mqtt and learn whether a device received them."""
+"""Publish webhooks to an external MQTT broker with paho-mqtt; MQTT 5 reason codes tell whether a device got them."""
 
 import logging
 import os
@@ -13,7 +13,6 @@ import paho.mqtt.client as mqtt
 from paho.mqtt.enums import CallbackAPIVersion, MQTTErrorCode, MQTTProtocolVersion
 from paho.mqtt.reasoncodes import ReasonCode
 
-from common.receipts import RECEIPT_TOPIC, decode_receipt
 from gateway.acks import Ack, PendingAcks
 from gateway.errors import BrokerRejected, BrokerTimeout, BrokerUnavailable
 from gateway.settings import BrokerSettings
@@ -29,13 +28,13 @@ CONNACK_UNSUPPORTED_PROTOCOL_VERSION = 132
 
 
 class MqttPublisher:
-    """Publish at QoS 1 from any thread; connect lazily, in the background, and reconnect by itself."""
+    """Publish at QoS 1 from any thread through paho's network thread; connect lazily, in the background, and reconnect."""
 
     def __init__(self, broker: BrokerSettings, publish_timeout_s: float) -> None:
         self._broker = broker
         self._timeout_s = publish_timeout_s
         self._where = f"{broker.host}:{broker.port}"
-        self._protocol = MQTTProtocolVersion.MQTTv5 if broker.external else MQTTProtocolVersion.MQTTv311
+        self._protocol = MQTTProtocolVersion.MQTTv5
         self._acks = PendingAcks()
         self._lock = threading.Lock()  # guards _client and _pid
         self._client: mqtt.Client | None = None
@@ -109,9 +108,7 @@ class MqttPublisher:
                 return False
             log.warning("MQTT broker at %s refused a message with PUBACK reason code %s", self._where, ack.reason_code)
             raise BrokerRejected(f"The MQTT broker refused the message (reason code {ack.reason_code}).")
-        if self._broker.external:
-            return None  # an MQTT 3.1.1 broker that is not ours sends no receipts
-        return None if ack.devices is None else ack.devices > 0
+        return None  # an MQTT 3.1.1 PUBACK says nothing about subscribers
 
     def _build_client(self, protocol: MQTTProtocolVersion) -> mqtt.Client:
         client = mqtt.Client(
@@ -129,7 +126,6 @@ class MqttPublisher:
         client.on_connect = self._on_connect
         client.on_connect_fail = self._on_connect_fail
         client.on_disconnect = self._on_disconnect
-        client.on_message = self._on_message
         client.on_publish = self._on_publish
         client.connect_async(self._broker.host, self._broker.port, keepalive=KEEPALIVE_S)
         return client
@@ -140,7 +136,10 @@ class MqttPublisher:
         if reason.value == CONNACK_UNSUPPORTED_PROTOCOL_VERSION and self._protocol == MQTTProtocolVersion.MQTTv5:
             self._fall_back_to_mqtt311(client)
         elif reason.is_failure:
-            self._problem(f"the MQTT broker at {self._where} refused the gateway's login ({reason}); {self._login_hint()}")
+            self._problem(
+                f"the MQTT broker at {self._where} refused the gateway's login ({reason}); "
+                "check the user name and password in MQTT_URL"
+            )
         else:
             self._failures, self._last_problem = 0, None
             log.info("connected to the MQTT broker at %s (MQTT %s)", self._where, self._version_name())
@@ -166,24 +165,12 @@ class MqttPublisher:
             log.warning("lost the connection to the MQTT broker at %s (%s); reconnecting", self._where, reason)
         self._back_off(client)
 
-    def _on_message(self, client: mqtt.Client, _userdata: Any, message: mqtt.MQTTMessage) -> None:
-        # The embedded broker sends receipts unasked; an external broker has no reason to send anything.
-        if client is not self._client or self._broker.external or message.topic != RECEIPT_TOPIC:
-            return
-        try:
-            mid, devices = decode_receipt(message.payload)
-        except ValueError:
-            log.warning("ignoring a malformed delivery receipt from the MQTT broker")
-            return
-        self._acks.receipt(mid, devices)
-
     def _on_publish(self, client: mqtt.Client, _userdata: Any, mid: int, reason: ReasonCode, _props: Any) -> None:
         self._acks.acked(mid, reason.value)
 
     def _fall_back_to_mqtt311(self, client: mqtt.Client) -> None:
         log.warning(
-            "MQTT broker at %s does not speak MQTT 5; using MQTT 3.1.1, which cannot tell whether a device "
-            "received a message",
+            "MQTT broker at %s does not speak MQTT 5; using MQTT 3.1.1, which cannot tell whether a device received a message",
             self._where,
         )
         with self._lock:
@@ -213,11 +200,6 @@ class MqttPublisher:
         with self._state:
             self._connected = connected
             self._state.notify_all()
-
-    def _login_hint(self) -> str:
-        if self._broker.external:
-            return "check the user name and password in MQTT_URL"
-        return "check that GATEWAY_USERNAME and GATEWAY_SECRET match the broker's"
 
     def _version_name(self) -> str:
         return "5" if self._protocol == MQTTProtocolVersion.MQTTv5 else "3.1.1"

@@ -1,4 +1,4 @@
-"""Gateway fixtures: Debian's Mosquitto on an ephemeral port, real MqttPublishers, and Flask test clients."""
+"""Gateway fixtures: Debian's Mosquitto on an ephemeral port, real publishers, and Flask test clients."""
 
 import getpass
 import subprocess
@@ -10,7 +10,8 @@ import pytest
 from flask.testing import FlaskClient
 from werkzeug.test import TestResponse
 
-from gateway import create_app
+from gateway import create_app, publisher_for
+from gateway.embedded_publisher import EmbeddedPublisher
 from gateway.publisher import MqttPublisher
 from gateway.settings import BrokerSettings, GatewaySettings
 from gateway.views import Publisher
@@ -96,20 +97,20 @@ def plain_mqtt(mosquitto: Mosquitto) -> Iterator[Clients]:
 
 
 @pytest.fixture
-def publishers() -> Iterator[list[MqttPublisher]]:
+def publishers() -> Iterator[list[EmbeddedPublisher | MqttPublisher]]:
     """A list tests add their publishers to, so each is stopped afterwards."""
-    started: list[MqttPublisher] = []
+    started: list[EmbeddedPublisher | MqttPublisher] = []
     yield started
     for publisher in started:
         publisher.stop()
 
 
 @pytest.fixture
-def make_publisher(publishers: list[MqttPublisher]) -> Callable[..., MqttPublisher]:
-    """Return a factory of real MqttPublishers that are stopped after the test."""
+def make_publisher(publishers: list[EmbeddedPublisher | MqttPublisher]) -> Callable[..., EmbeddedPublisher | MqttPublisher]:
+    """Return a factory of the real publisher the gateway would use for a broker, stopped after the test."""
 
-    def make(broker: BrokerSettings, timeout_s: float = 1.5, wait_connected: bool = True) -> MqttPublisher:
-        publisher = MqttPublisher(broker, timeout_s)
+    def make(broker: BrokerSettings, timeout_s: float = 1.5, wait_connected: bool = True) -> EmbeddedPublisher | MqttPublisher:
+        publisher = publisher_for(broker, timeout_s)
         publishers.append(publisher)
         if wait_connected:
             assert publisher.wait_until(connected=True, timeout_s=WAIT_S)

@@ -1,4 +1,4 @@
-"""PendingAcks: PUBACKs and receipts find their publish whichever arrives first, and stale ones never match."""
+"""PendingAcks: PUBACKs find their publish whichever arrives first, and stale ones never match."""
 
 import threading
 import time
@@ -9,11 +9,10 @@ from gateway.acks import PendingAcks
 def test_ack_that_arrives_before_the_claim_is_kept_for_it() -> None:
     acks = PendingAcks()
     sent_at = time.monotonic()
-    acks.receipt(7, 1)
     acks.acked(7, 0)
     ack = acks.claim(7, sent_at)
     assert ack.done.is_set()
-    assert (ack.devices, ack.reason_code, ack.lost) == (1, 0, False)
+    assert (ack.reason_code, ack.lost) == (0, False)
 
 
 def test_ack_that_arrives_after_the_claim_wakes_the_waiter() -> None:
@@ -46,7 +45,6 @@ def test_abandoned_ack_is_removed_by_its_late_puback() -> None:
     ack = acks.claim(7, time.monotonic())
     acks.release(7, ack)  # the waiter timed out
     assert len(acks) == 1
-    acks.receipt(7, 1)
     acks.acked(7, 0)
     assert len(acks) == 0
     assert not ack.done.is_set()

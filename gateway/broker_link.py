@@ -1,0 +1,162 @@
+"""One blocking MQTT 3.1.1 connection to the embedded broker, owned by one thread: publish, then read the answer.
+
+The thread that publishes also reads the broker's answer, so a webhook costs one send and one receive and no
+hand-off to another thread. One message is in flight at a time, so the next packets on the connection are
+that message's delivery receipt and its PUBACK, which the broker writes together.
+"""
+
+import secrets
+import select
+import socket
+import time
+
+from common.mqtt_codec import (
+    CONNACK,
+    CONNACK_ACCEPTED,
+    DISCONNECT_BYTES,
+    PUBACK,
+    PUBLISH,
+    MalformedPacket,
+    encode_connect,
+    encode_publish,
+    next_frame,
+    parse_packet_id,
+    parse_publish,
+)
+from common.receipts import RECEIPT_TOPIC, decode_receipt
+from gateway.settings import BrokerSettings
+
+# The broker never times a gateway connection out (keep-alive 0); a closed connection is noticed before
+# the next publish (peer_closed) or by the publish itself.
+KEEPALIVE_S = 0
+MAX_PACKET_BYTES = 4096  # the broker sends a gateway only CONNACKs, receipts and PUBACKs
+READ_BYTES = 4096
+CLOSED_EVENTS = select.POLLRDHUP | select.POLLHUP | select.POLLERR | select.POLLNVAL
+
+
+class LinkDown(Exception):
+    """The connection failed or the broker broke the protocol; the link is closed."""
+
+
+class LinkTimeout(LinkDown):
+    """The broker did not answer within the timeout; the link is closed."""
+
+
+class LoginRefused(Exception):
+    """The broker answered the CONNECT with a refusal."""
+
+    def __init__(self, return_code: int) -> None:
+        """Keep the CONNACK return code for the log."""
+        super().__init__(f"CONNACK return code {return_code}")
+        self.return_code = return_code
+
+
+class BrokerLink:
+    """A connection to the embedded broker, logged in as the gateway; use it from one thread at a time."""
+
+    def __init__(self, sock: socket.socket, timeout_s: float) -> None:
+        """Wrap a connected socket whose reads time out after timeout_s."""
+        self._sock = sock
+        self._timeout_s = timeout_s
+        self._buffer = bytearray()
+        self._packet_id = 0
+        self._poll = select.poll()
+        self._poll.register(sock, select.POLLRDHUP)
+        self.closed = False
+
+    @classmethod
+    def open(cls, broker: BrokerSettings, client_id: str, timeout_s: float) -> "BrokerLink":
+        """Connect and log in; raise OSError, LinkDown or LoginRefused."""
+        sock = socket.create_connection((broker.host, broker.port), timeout=timeout_s)
+        link = cls(sock, timeout_s)
+        try:
+            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            sock.sendall(encode_connect(client_id, broker.username, broker.password, KEEPALIVE_S))
+            first, body = link._read_packet(time.monotonic() + timeout_s)
+            if first >> 4 != CONNACK or len(body) != 2:
+                raise LinkDown("the broker did not answer the CONNECT with a CONNACK")
+            if body[1] != CONNACK_ACCEPTED:
+                raise LoginRefused(body[1])
+        except BaseException:
+            link.close()
+            raise
+        return link
+
+    def publish(self, topic: str, payload: bytes) -> int | None:
+        """Publish at QoS 1 and return how many devices the broker routed it to (None: the broker sent no receipt).
+
+        Raise LinkTimeout or LinkDown (the link is then closed): the message may or may not have been routed.
+        """
+        self._packet_id = self._packet_id % 0xFFFF + 1
+        deadline = time.monotonic() + self._timeout_s
+        devices = None
+        try:
+            try:
+                self._sock.sendall(encode_publish(topic.encode("utf-8"), payload, 1, self._packet_id))
+            except TimeoutError as err:
+                raise LinkTimeout("the broker did not take the message in time") from err
+            except OSError as err:
+                raise LinkDown(err.strerror or str(err)) from err
+            while True:
+                first, body = self._read_packet(deadline)
+                kind = first >> 4
+                if kind == PUBLISH:
+                    devices = self._receipt(first, body, devices)
+                elif kind == PUBACK and parse_packet_id(body) == self._packet_id:
+                    return devices
+        except BaseException:
+            self.close()
+            raise
+
+    def peer_closed(self) -> bool:
+        """Return True when the broker has closed (or reset) the connection, without waiting."""
+        # One poll() system call; a recv() with MSG_PEEK would wait for the socket's timeout first.
+        return any(events & CLOSED_EVENTS for _, events in self._poll.poll(0))
+
+    def close(self) -> None:
+        """Say goodbye if possible and close the socket."""
+        if self.closed:
+            return
+        self.closed = True
+        try:
+            self._sock.send(DISCONNECT_BYTES, socket.MSG_DONTWAIT)
+        except OSError:
+            pass
+        self._sock.close()
+
+    def _receipt(self, first: int, body: bytes, devices: int | None) -> int | None:
+        try:
+            topic, _, payload, _ = parse_publish(first & 0x0F, body)
+            if topic != RECEIPT_TOPIC:
+                return devices
+            packet_id, count = decode_receipt(payload)
+        except (MalformedPacket, ValueError) as err:
+            raise LinkDown(f"malformed delivery receipt: {err}") from err
+        return count if packet_id == self._packet_id else devices
+
+    def _read_packet(self, deadline: float) -> tuple[int, bytes]:
+        while True:
+            try:
+                frame = next_frame(self._buffer, 0, MAX_PACKET_BYTES)
+            except MalformedPacket as err:
+                raise LinkDown(f"malformed packet from the broker: {err}") from err
+            if frame is not None:
+                first, body, end = frame
+                del self._buffer[:end]
+                return first, body
+            if time.monotonic() >= deadline:
+                raise LinkTimeout("the broker did not answer in time")
+            try:
+                chunk = self._sock.recv(READ_BYTES)
+            except TimeoutError as err:
+                raise LinkTimeout("the broker did not answer in time") from err
+            except OSError as err:
+                raise LinkDown(err.strerror or str(err)) from err
+            if not chunk:
+                raise LinkDown("the broker closed the connection")
+            self._buffer += chunk
+
+
+def client_id(pid: int) -> str:
+    """Return a fresh client id for one of this process's links: gateway-<pid>-<8 hex digits>."""
+    return f"gateway-{pid}-{secrets.token_hex(4)}"

@@ -1,0 +1,155 @@
+"""Publish to the embedded broker over one blocking connection per request thread, and read its receipts.
+
+Each gunicorn request thread opens its own link (gateway/broker_link.py) on first use and keeps it. paho's
+single network thread, which every request handed its message to and waited on, cost ~0.5 ms of CPU per
+webhook (docs/PERFORMANCE.md); here a webhook is one send and one receive on the request's own thread.
+Links are opened on demand: after a failure, threads fail fast for a jittered, growing delay before one of
+them tries again, so a broker that is down costs a connection attempt per delay, not one per webhook.
+"""
+
+import logging
+import os
+import random
+import threading
+import time
+import weakref
+
+from gateway.broker_link import BrokerLink, LinkDown, LinkTimeout, LoginRefused, client_id
+from gateway.errors import BrokerTimeout, BrokerUnavailable
+from gateway.settings import BrokerSettings
+
+log = logging.getLogger("gateway.publisher")
+
+MIN_RETRY_S = 0.25
+MAX_RETRY_S = 2.0
+WAIT_POLL_S = 0.05
+DROPPED = "The connection to the MQTT broker dropped; the message may still arrive."
+
+
+class EmbeddedPublisher:
+    """Publish at QoS 1 from any thread, each on its own link; learn from the broker's receipt whether a device got it."""
+
+    def __init__(self, broker: BrokerSettings, publish_timeout_s: float) -> None:
+        """Open nothing yet: each thread connects on its first publish."""
+        self._broker = broker
+        self._timeout_s = publish_timeout_s
+        self._where = f"{broker.host}:{broker.port}"
+        self._lock = threading.Lock()  # guards everything below
+        self._local = threading.local()  # .link: this thread's BrokerLink
+        self._links: set[BrokerLink] = set()
+        self._retry_at = 0.0
+        self._failures = 0
+        self._healthy = False  # the last attempt succeeded; only decides which lines are logged
+        self._last_problem: str | None = None
+        # A forked child must not share its parent's sockets: it starts with no links.
+        reference = weakref.ref(self)
+        os.register_at_fork(after_in_child=lambda: (publisher := reference()) and publisher._forget_links())
+
+    @property
+    def connected(self) -> bool:
+        """Return True when this thread has, or can open, a link to the broker."""
+        try:
+            self._link()
+        except BrokerUnavailable:
+            return False
+        return True
+
+    def start(self) -> None:
+        """Connect this thread now rather than on its first publish."""
+        _ = self.connected
+
+    def wait_until(self, connected: bool, timeout_s: float) -> bool:
+        """Wait until this thread's view of the connection equals connected; return False if timeout_s passes first."""
+        deadline = time.monotonic() + timeout_s
+        while self.connected != connected:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                return False
+            time.sleep(min(WAIT_POLL_S, left))
+        return True
+
+    def stop(self) -> None:
+        """Close every link; a later publish opens new ones."""
+        with self._lock:
+            links, self._links = self._links, set()
+            self._healthy = False
+        for link in links:
+            link.close()
+
+    def publish(self, topic: str, payload: bytes) -> bool | None:
+        """Publish at QoS 1 and return True (a device got it), False (none subscribed) or None (unknown)."""
+        link = self._link()
+        try:
+            devices = link.publish(topic, payload)
+        except LinkTimeout:
+            self._forget(link)
+            raise BrokerTimeout() from None
+        except LinkDown as err:
+            self._forget(link)
+            self._lost(str(err))
+            raise BrokerUnavailable(DROPPED) from None
+        return None if devices is None else devices > 0
+
+    def _link(self) -> BrokerLink:
+        link: BrokerLink | None = getattr(self._local, "link", None)
+        if link is not None and not link.closed:
+            if not link.peer_closed():
+                return link
+            self._forget(link)
+            self._lost("the broker closed the connection")
+        return self._connect()
+
+    def _connect(self) -> BrokerLink:
+        with self._lock:
+            now = time.monotonic()
+            if self._failures:  # after a failure, one thread tries at a time, once the delay has passed
+                if now < self._retry_at:
+                    raise BrokerUnavailable()
+                self._retry_at = now + self._timeout_s
+        try:
+            link = BrokerLink.open(self._broker, client_id(os.getpid()), self._timeout_s)
+        except LoginRefused as err:
+            self._failed(
+                f"the MQTT broker at {self._where} refused the gateway's login (CONNACK {err.return_code}); "
+                "check that GATEWAY_USERNAME and GATEWAY_SECRET match the broker's"
+            )
+            raise BrokerUnavailable() from None
+        except (OSError, LinkDown) as err:
+            detail = err.strerror or str(err) if isinstance(err, OSError) else str(err)
+            self._failed(f"cannot reach the MQTT broker at {self._where}: {detail}")
+            raise BrokerUnavailable() from None
+        with self._lock:
+            self._links.add(link)
+            self._retry_at, self._failures, self._last_problem = 0.0, 0, None
+            first, self._healthy = not self._healthy, True
+        self._local.link = link
+        # One line per recovery, not one per thread.
+        log.log(logging.INFO if first else logging.DEBUG, "connected to the MQTT broker at %s (MQTT 3.1.1)", self._where)
+        return link
+
+    def _failed(self, problem: str) -> None:
+        with self._lock:
+            self._failures += 1
+            delay = min(MIN_RETRY_S * 2 ** (self._failures - 1), MAX_RETRY_S)
+            # Jitter, so that the workers of one gateway do not retry in step.
+            self._retry_at = time.monotonic() + delay * random.uniform(0.7, 1.0)  # noqa: S311
+            self._healthy = False
+            repeated, self._last_problem = problem == self._last_problem, problem
+        # One warning per distinct problem: a broker that stays down would otherwise log every retry.
+        log.log(logging.DEBUG if repeated else logging.WARNING, "%s", problem)
+
+    def _lost(self, reason: str) -> None:
+        with self._lock:
+            was_healthy, self._healthy = self._healthy, False
+        if was_healthy:
+            log.warning("lost the connection to the MQTT broker at %s (%s); reconnecting", self._where, reason)
+
+    def _forget(self, link: BrokerLink) -> None:
+        link.close()
+        with self._lock:
+            self._links.discard(link)
+
+    def _forget_links(self) -> None:
+        self._local = threading.local()
+        self._links = set()
+        self._lock = threading.Lock()
