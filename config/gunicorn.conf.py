@@ -2,7 +2,7 @@
 
 import os
 
-from gateway.gunicorn_logging import client_addresses_enabled
+from gateway.gunicorn_logging import ACCESS_LOG_FORMAT, ADDRESS_PREFIX, client_addresses_enabled
 
 
 def _env_int(name: str, default: int) -> int:
@@ -27,9 +27,7 @@ timeout = _env_int("GUNICORN_TIMEOUT_S", 30)
 # The client address only when the operator asks for it.
 accesslog = "-"
 errorlog = "-"
-access_log_format = "%(m)s %({gateway.log_path}e)s %(s)s %(B)s %(M)sms"
-if client_addresses_enabled():
-    access_log_format = "%(h)s " + access_log_format
+access_log_format = (ADDRESS_PREFIX if client_addresses_enabled() else "") + ACCESS_LOG_FORMAT
 logger_class = "gateway.gunicorn_logging.PrivateLogger"
 # gunicorn 27's admin socket (~/.gunicorn/gunicorn.ctl) is not needed and collides between instances.
 control_socket_disable = True

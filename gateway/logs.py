@@ -8,6 +8,7 @@ from flask import Response, current_app, request
 LOGGER_NAME = "gateway"
 # gunicorn's access log reads this WSGI environ key through the %({gateway.log_path}e)s atom.
 LOG_PATH_KEY = "gateway.log_path"
+FIXED_PATHS_KEY = "gateway.fixed_paths"
 
 
 def configure_logging(level: str) -> None:
@@ -27,6 +28,10 @@ def record_log_path(response: Response) -> Response:
 
     Any other path is whatever a client typed, and clients do type tokens into paths.
     """
-    fixed_paths = {rule.rule for rule in current_app.url_map.iter_rules() if not rule.arguments}
-    request.environ[LOG_PATH_KEY] = request.path if request.path in fixed_paths else "-"
+    fixed_paths = current_app.extensions.get(FIXED_PATHS_KEY)
+    if fixed_paths is None:  # the routes are fixed once the app serves requests
+        fixed_paths = frozenset(rule.rule for rule in current_app.url_map.iter_rules() if not rule.arguments)
+        current_app.extensions[FIXED_PATHS_KEY] = fixed_paths
+    path = request.path
+    request.environ[LOG_PATH_KEY] = path if path in fixed_paths else "-"
     return response

@@ -1,5 +1,6 @@
 """The gateway under a real gunicorn: it refuses to start without a secret and its logs stay private."""
 
+import re
 import socket
 import sys
 from collections.abc import Iterator
@@ -82,9 +83,16 @@ def test_gunicorn_logs_no_token_body_or_client_address(private_logs: str) -> Non
     assert CLIENT_ADDRESS not in private_logs
 
 
-def test_gunicorn_access_log_has_method_route_and_status(private_logs: str) -> None:
-    assert "POST /cloud 202 " in private_logs
-    assert "GET - 404 " in private_logs
+def test_gunicorn_access_log_has_method_route_status_bytes_and_milliseconds(private_logs: str) -> None:
+    lines = private_logs.splitlines()
+    assert [line for line in lines if re.fullmatch(r"POST /cloud 202 \d+ \d+ms", line)]
+    assert [line for line in lines if re.fullmatch(r"GET - 404 \d+ \d+ms", line)]
+
+
+def test_another_access_log_format_goes_through_gunicorns_own_logging(module_mosquitto: Mosquitto) -> None:
+    logs = run_traffic(module_mosquitto, {"GUNICORN_CMD_ARGS": "--access-logformat 'custom %(m)s %(s)s'"})
+    assert "custom POST 202" in logs.splitlines()
+    assert TOKEN not in logs
 
 
 def test_gunicorn_still_reports_malformed_requests_without_their_content(private_logs: str) -> None:
