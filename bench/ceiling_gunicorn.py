@@ -7,7 +7,7 @@ from pathlib import Path
 _GATEWAY_CONFIG = runpy.run_path(str(Path(__file__).resolve().parents[1] / "config" / "gunicorn.conf.py"))
 
 # The hooks connect workers to the MQTT broker, which the ceiling app has none of; everything else is copied
-# (bind, workers, worker_class, threads, timeout, access log and its format, logger class, ...).
+# (bind, workers, worker_class, timeout, access log and its format, logger class, ...).
 globals().update(
     {
         name: value

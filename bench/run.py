@@ -1,10 +1,10 @@
 """`make bench` (`python -m bench.run`): measure ours and the reference systems in one run and print one table.
 
-Environment: BENCH_QUICK=1 (small counts, about a minute), WEB_CONCURRENCY / GUNICORN_THREADS (gunicorn shape
-of every gateway, default 2 x 4 as in config/gunicorn.conf.py), BENCH_SHAPES (more shapes measured at the
-middle device count, e.g. "4x4,8x2"; empty: none), BENCH_PROFILE=1 (py-spy profiles of the broker and the
-gateway workers at the middle device count), BENCH_SKIP (any of ceiling,mosquitto,rabbitmq),
-BENCH_OUT (where report.md and figures.json go).
+Environment: BENCH_QUICK=1 (small counts, about a minute), WEB_CONCURRENCY (gunicorn workers of every gateway,
+default 2 as in config/gunicorn.conf.py), BENCH_SHAPES (more shapes measured at the middle device count: "3" is
+3 workers, "2x4" gunicorn's gthread worker with 2 workers x 4 threads; empty: none), BENCH_PROFILE=1 (py-spy
+profiles of the broker and the gateway workers at the middle device count), BENCH_SKIP (any of
+ceiling,mosquitto,rabbitmq), BENCH_OUT (where report.md and figures.json go).
 """
 
 import json
@@ -73,7 +73,7 @@ def main() -> int:
     started = time.monotonic()
     quick = os.environ.get("BENCH_QUICK", "") not in ("", "0")
     plan = Plan.quick() if quick else Plan()
-    shape = GatewayShape(int(os.environ.get("WEB_CONCURRENCY") or 2), int(os.environ.get("GUNICORN_THREADS") or 4))
+    shape = GatewayShape(int(os.environ.get("WEB_CONCURRENCY") or 2))
     skip = {name.strip() for name in os.environ.get("BENCH_SKIP", "").split(",") if name.strip()}
     out = Path(os.environ.get("BENCH_OUT") or Path(tempfile.gettempdir()) / "awtrix-cloud-bench")
     out.mkdir(parents=True, exist_ok=True)
@@ -90,13 +90,13 @@ def main() -> int:
         run_system(MosquittoSystem.name, lambda: MosquittoSystem(shape), plan, "BENCH_SKIP" if "mosquitto" in skip else None),
         run_system(RabbitMQSystem.name, RabbitMQSystem, plan, "BENCH_SKIP" if "rabbitmq" in skip else ensure_installed()),
     ]
-    shapes = sweep(os.environ.get("BENCH_SHAPES", "" if quick else "4x4,2x8"), plan, PREFIX)
+    shapes = sweep(os.environ.get("BENCH_SHAPES", "" if quick else "3,4,2x4"), plan, PREFIX)
 
     setup = "\n".join([
         f"## awtrix-cloud bench{' (BENCH_QUICK: small counts; the targets are defined for the full run)' if quick else ''}",
         "",
         "Machine: " + "; ".join(f"{key}: {value}" for key, value in facts.items()),
-        f"gunicorn {shape} (WEB_CONCURRENCY x GUNICORN_THREADS, gthread); wrk {plan.connections} connections; "
+        f"gunicorn {shape} (WEB_CONCURRENCY; the gateway's worker, gateway/worker.py); wrk {plan.connections} connections; "
         f"{plan.blast_s:.0f} s per wrk run, {plan.paced_s:.0f} s paced run; finished in {time.monotonic() - started:.0f} s",
     ])  # fmt: skip
     report = render(ours, references, ceiling, plan, setup, [shapes, profiler.summary if profiler else ""])

@@ -7,7 +7,7 @@ with its own message id. Then it checks, by id, every answer against what the de
 table and PASS or FAIL, and exits 0 or 1. Loopback only; it stops by itself, on failure too.
 
 Environment: SOAK_S (default 60), SOAK_RATE (webhooks/s; default 80 % of the measured capacity), SOAK_DEVICES
-(default 500), WEB_CONCURRENCY / GUNICORN_THREADS (default 2 x 4), SOAK_OUT (where report.md goes).
+(default 500), WEB_CONCURRENCY (default 2), SOAK_OUT (where report.md goes).
 """
 
 import logging
@@ -76,7 +76,7 @@ def settings_from(environ: Mapping[str, str]) -> SoakSettings:
             problems.append(f"{name} must be a whole number from {low} to {high}, not {raw!r}")
     if problems:
         raise SystemExit("soak: " + "; ".join(problems))
-    shape = GatewayShape(int(environ.get("WEB_CONCURRENCY") or 2), int(environ.get("GUNICORN_THREADS") or 4))
+    shape = GatewayShape(int(environ.get("WEB_CONCURRENCY") or 2))
     return SoakSettings(values["SOAK_S"] or 60, values["SOAK_RATE"], values["SOAK_DEVICES"] or 500, shape)
 
 

@@ -109,7 +109,7 @@ def render(o: Outcome, facts: dict[str, str], shape: GatewayShape, limits: str) 
         "## awtrix-cloud soak",
         "",
         "Machine: " + "; ".join(f"{key}: {value}" for key, value in facts.items()),
-        f"Commit {revision()}; gunicorn {shape} (WEB_CONCURRENCY x GUNICORN_THREADS); gateway limits raised: {limits}",
+        f"Commit {revision()}; gunicorn {shape} (WEB_CONCURRENCY); gateway limits raised: {limits}",
         "",
         "| figure | value |",
         "|---|---|",

@@ -1,4 +1,4 @@
-"""Measure a few more gunicorn shapes (workers x threads) at the middle device count, ours and the HTTP ceiling."""
+"""Measure a few more gunicorn shapes at the middle device count, ours and the HTTP ceiling: worker counts, gthread."""
 
 import logging
 
@@ -13,12 +13,14 @@ SWEEP_S = 5.0
 
 
 def parse_shapes(text: str) -> list[GatewayShape]:
-    """Parse "4x4,8x2" into shapes."""
+    """Parse "3,2x4" into shapes: "3" is 3 of the gateway's workers, "2x4" is gunicorn's gthread, 2 workers x 4 threads."""
     shapes = []
-    for item in text.replace("x", "x").split(","):
-        if item.strip():
-            workers, threads = item.strip().lower().split("x")
+    for item in (item.strip().lower() for item in text.split(",")):
+        if "x" in item:
+            workers, threads = item.split("x")
             shapes.append(GatewayShape(int(workers), int(threads)))
+        elif item:
+            shapes.append(GatewayShape(int(item)))
     return shapes
 
 
@@ -30,7 +32,8 @@ def sweep(text: str, plan: Plan, prefix: str) -> str:
     devices = plan.device_counts[1]
     seconds = min(plan.blast_s, SWEEP_S)
     lines = [
-        f"Other gunicorn shapes (WEB_CONCURRENCY x GUNICORN_THREADS), {devices:,} devices, wrk {seconds:.0f} s each:",
+        f"Other gunicorn shapes (workers; AxB: gunicorn's gthread worker, A workers x B threads), {devices:,} devices, "
+        f"wrk {seconds:.0f} s each:",
         "",
         "| shape | ours: delivered:true /s | ours: received /s | HTTP ceiling: req/s | ours ÷ ceiling |",
         "|---|---|---|---|---|",

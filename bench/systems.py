@@ -20,18 +20,21 @@ GATEWAY_BENCH_ENV = {"RATE_LIMIT_PER_TOKEN": "100000 per 1 second", "RATE_LIMIT_
 
 @dataclass(frozen=True)
 class GatewayShape:
-    """gunicorn's worker processes and threads per worker (WEB_CONCURRENCY, GUNICORN_THREADS)."""
+    """gunicorn's worker processes (WEB_CONCURRENCY); threads > 0 swaps in gunicorn's gthread worker, for reference."""
 
     workers: int = 2
-    threads: int = 4
+    threads: int = 0  # 0: the gateway's own worker, as config/gunicorn.conf.py sets it
 
     def env(self) -> dict[str, str]:
         """Return the gateway's environment: this shape, and rate limits above what the bench sends."""
-        return {"WEB_CONCURRENCY": str(self.workers), "GUNICORN_THREADS": str(self.threads), **GATEWAY_BENCH_ENV}
+        env = {"WEB_CONCURRENCY": str(self.workers), **GATEWAY_BENCH_ENV}
+        if self.threads:
+            env["GUNICORN_CMD_ARGS"] = f"--worker-class gthread --threads {self.threads}"
+        return env
 
     def __str__(self) -> str:
-        """Return e.g. "2x4"."""
-        return f"{self.workers}x{self.threads}"
+        """Return e.g. "2 workers" or "2x4 gthread"."""
+        return f"{self.workers}x{self.threads} gthread" if self.threads else f"{self.workers} workers"
 
 
 class System:

@@ -17,8 +17,14 @@ def _env_int(name: str, default: int) -> int:
 
 bind = f"{os.environ.get('HOST') or '0.0.0.0'}:{_env_int('PORT', 8000)}"
 workers = _env_int("WEB_CONCURRENCY", 2)
-worker_class = "gthread"
-threads = _env_int("GUNICORN_THREADS", 4)
+if os.environ.get("MQTT_URL", "").strip():
+    # An external broker is across a network: threads wait for its acknowledgements side by side.
+    worker_class = "gthread"
+    threads = _env_int("GUNICORN_THREADS", 4)
+else:
+    # The embedded broker answers in a fraction of a millisecond: one thread per worker serving an event
+    # loop (gateway/worker.py) costs far less CPU per webhook than gunicorn's workers (docs/PERFORMANCE.md).
+    worker_class = "gateway.worker.WebhookWorker"
 timeout = _env_int("GUNICORN_TIMEOUT_S", 30)
 
 # Access log on stdout: method, path, status, bytes, milliseconds. Never the query string (it

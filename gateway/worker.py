@@ -1,0 +1,363 @@
+"""The gunicorn worker the gateway runs in: one thread, one event loop, each request served as soon as it is whole.
+
+gunicorn's own workers spend ~0.4 ms of CPU per request on this gateway's machines before Flask runs (thread
+hand-offs, re-registering sockets, their general parser and response writer); this one reads requests
+without blocking, parses them strictly (gateway/http1.py), calls the Flask app in the loop's own thread and
+writes the answer with one send. A slow client costs a buffer, not a thread. The app blocks only while the
+embedded broker answers a publish (a fraction of a millisecond); more worker processes overlap those waits.
+"""
+
+import errno
+import io
+import json
+import os
+import selectors
+import socket
+import sys
+import time
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Any
+from urllib.parse import unquote_to_bytes
+
+from gunicorn.workers.base import Worker
+
+from gateway.errors import ApiError, HttpError, InternalError
+from gateway.http1 import Head, HttpProblem, encode_response, parse_head, take_chunked
+
+READ_BYTES = 65536
+NOTIFY_EVERY_S = 0.5
+DEFAULT_BODY_LIMIT = 1_048_576
+CONTINUE = b"HTTP/1.1 100 Continue\r\n\r\n"
+
+
+@dataclass(eq=False)
+class Client:
+    """One client connection: what it sent that is not served yet, and what is not written to it yet."""
+
+    sock: socket.socket
+    address: tuple[str, int]
+    inbox: bytearray = field(default_factory=bytearray)
+    outbox: bytes = b""
+    head: Head | None = None
+    continued: bool = False
+    closing: bool = False
+    active_at: float = field(default_factory=time.monotonic)  # last byte read or answer written
+    request_started: float | None = None  # when the first byte of the request being read arrived
+
+
+@dataclass
+class Answer:
+    """What the access log needs to know about a response (gunicorn's logger reads these names)."""
+
+    status: str
+    headers: list[tuple[str, str]]
+    sent: int
+
+
+class WebhookWorker(Worker):
+    """Serve HTTP/1.x on gunicorn's listeners from one thread (see the module docstring)."""
+
+    def run(self) -> None:
+        """Accept, read, serve and write until told to stop, then let open requests finish."""
+        if self.cfg.is_ssl:
+            self.log.error("the gateway's worker does not terminate TLS; put TLS in front of it (see the README)")
+            sys.exit(1)
+        self.selector = selectors.DefaultSelector()
+        self.clients: set[Client] = set()
+        self.accepting = False
+        self.body_limit = getattr(self.wsgi, "config", {}).get("MAX_CONTENT_LENGTH") or DEFAULT_BODY_LIMIT
+        self.server = self.sockets[0].getsockname() if self.sockets else ("", 0)
+        for listener in self.sockets:
+            listener.setblocking(False)
+        swept_at = notified_at = 0.0
+        while self.alive:
+            now = time.monotonic()
+            if now - notified_at >= NOTIFY_EVERY_S:  # the arbiter's heartbeat costs a system call
+                self.notify()
+                notified_at = now
+            self._accept_if_room()
+            self._dispatch(1.0)
+            if time.monotonic() - swept_at >= 1.0:
+                swept_at = self._sweep()
+            if self.ppid != os.getppid():
+                self.log.info("Parent changed, shutting down: %s", self)
+                break
+        self._finish()
+
+    def _accept_if_room(self) -> None:
+        want = self.alive and len(self.clients) < self.cfg.worker_connections
+        if want == self.accepting:
+            return
+        for listener in self.sockets:
+            if want:
+                self.selector.register(listener, selectors.EVENT_READ, None)
+            else:
+                self.selector.unregister(listener)
+        self.accepting = want
+
+    def _dispatch(self, timeout: float) -> None:
+        try:
+            events = self.selector.select(timeout)
+        except InterruptedError:
+            return
+        for key, mask in events:
+            if key.data is None:
+                self._accept(key.fileobj)  # type: ignore[arg-type]
+            elif mask & selectors.EVENT_WRITE:
+                self._flush(key.data)
+            else:
+                self._read(key.data)
+
+    def _accept(self, listener: socket.socket) -> None:
+        try:
+            sock, address = listener.accept()
+        except (BlockingIOError, InterruptedError, ConnectionAbortedError):
+            return
+        sock.setblocking(False)
+        if sock.family in (socket.AF_INET, socket.AF_INET6):
+            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        else:
+            address = ("", 0)  # a unix socket has no client address
+        client = Client(sock, address)
+        self.clients.add(client)
+        self.selector.register(sock, selectors.EVENT_READ, client)
+
+    def _read(self, client: Client) -> None:
+        try:
+            data = client.sock.recv(READ_BYTES)
+        except (BlockingIOError, InterruptedError):
+            return
+        except OSError:
+            data = b""
+        if not data:  # the client closed (or reset) its side: nothing more to answer
+            self._close(client)
+            return
+        client.inbox += data
+        client.active_at = time.monotonic()
+        if client.request_started is None:
+            client.request_started = client.active_at
+        self._serve_ready(client)
+
+    def _serve_ready(self, client: Client) -> None:
+        """Serve every whole request in the inbox, in order, while nothing waits to be written."""
+        while client.inbox and not client.outbox and not client.closing:
+            try:
+                if client.head is None:
+                    client.head = parse_head(client.inbox)
+                    if client.head is None:
+                        return
+                body, oversized = self._take_body(client, client.head)
+            except HttpProblem as problem:
+                self._refuse(client, problem.error)
+                return
+            if body is None:
+                return
+            head, client.head, client.continued = client.head, None, False
+            client.request_started = time.monotonic() if client.inbox else None
+            self._respond(client, head, body, force_close=oversized)
+
+    def _take_body(self, client: Client, head: Head) -> tuple[bytes | None, bool]:
+        """Return (body, oversized) once the body is whole and removed from the inbox; (None, False) until then."""
+        if head.content_length > self.body_limit:
+            # Not read at all: the app answers 413 from the declared length, and the connection closes.
+            client.inbox.clear()
+            return b"", True
+        if head.chunked:
+            taken = take_chunked(client.inbox, head.end, self.body_limit)
+            if taken is None:
+                self._continue(client, head)
+                return None, False
+            body, end = taken
+        else:
+            end = head.end + head.content_length
+            if len(client.inbox) < end:
+                self._continue(client, head)
+                return None, False
+            body = bytes(client.inbox[head.end : end])
+        del client.inbox[:end]
+        return body, False
+
+    def _continue(self, client: Client, head: Head) -> None:
+        if head.expects_continue and not client.continued:
+            client.continued = True
+            self._write(client, CONTINUE)
+
+    def _respond(self, client: Client, head: Head, body: bytes, force_close: bool) -> None:
+        started = time.monotonic()
+        environ = self._environ(client, head, body)
+        try:
+            status, headers, payload = self._call_app(environ)
+        except Exception:  # the app's own handlers answer its errors; this is a failure outside them
+            self.log.exception("the gateway's app failed outside its error handlers")
+            status, headers, payload = _error_response(InternalError())
+            force_close = True
+        self.nr += 1
+        if self.nr >= self.max_requests and self.alive:
+            self.log.info("Autorestarting worker after current request.")
+            self.alive = False
+        keep_alive = head.keep_alive and not force_close and self.alive
+        data = encode_response(status, headers, payload, keep_alive, head_only=head.method == "HEAD")
+        client.closing = not keep_alive
+        self._write(client, data)
+        answer = Answer(status, headers, 0 if head.method == "HEAD" else len(payload))
+        self.log.access(answer, _RequestHeaders(head.headers), environ, timedelta(seconds=time.monotonic() - started))
+
+    def _call_app(self, environ: dict[str, Any]) -> tuple[str, list[tuple[str, str]], bytes]:
+        started: list[Any] = []
+
+        def start_response(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Any:
+            started[:] = [status, headers]
+            return lambda chunk: None  # the legacy write() callable; this app never uses it
+
+        result = self.wsgi(environ, start_response)
+        try:
+            payload = b"".join(result)
+        finally:
+            close = getattr(result, "close", None)
+            if close is not None:
+                close()
+        return started[0], started[1], payload
+
+    def _environ(self, client: Client, head: Head, body: bytes) -> dict[str, Any]:
+        path, _, query = head.target.partition("?")
+        environ: dict[str, Any] = {
+            "REQUEST_METHOD": head.method,
+            "SCRIPT_NAME": "",
+            "PATH_INFO": unquote_to_bytes(path).decode("latin-1"),
+            "QUERY_STRING": query,
+            "RAW_URI": head.target,
+            "SERVER_NAME": str(self.server[0]) if isinstance(self.server, tuple) else "",
+            "SERVER_PORT": str(self.server[1]) if isinstance(self.server, tuple) else "",
+            "SERVER_PROTOCOL": head.version,
+            "SERVER_SOFTWARE": "awtrix-cloud",
+            "REMOTE_ADDR": client.address[0],
+            "REMOTE_PORT": str(client.address[1]),
+            "wsgi.version": (1, 0),
+            "wsgi.url_scheme": "http",
+            "wsgi.input": io.BytesIO(body),
+            "wsgi.errors": sys.stderr,
+            "wsgi.multithread": False,
+            "wsgi.multiprocess": True,
+            "wsgi.run_once": False,
+        }
+        if head.content_length or head.chunked:
+            environ["CONTENT_LENGTH"] = str(head.content_length if not head.chunked else len(body))
+        for name, value in head.headers:
+            key = name.upper().replace("-", "_")
+            if "_" in name:
+                continue  # dropped, as gunicorn does: X_Forwarded_For would otherwise pose as X-Forwarded-For
+            if key == "CONTENT_TYPE":
+                environ["CONTENT_TYPE"] = value
+            elif key in ("CONTENT_LENGTH", "TRANSFER_ENCODING"):
+                continue
+            else:
+                key = "HTTP_" + key
+                environ[key] = f"{environ[key]},{value}" if key in environ else value
+        return environ
+
+    def _refuse(self, client: Client, error: ApiError) -> None:
+        """Answer a request that cannot be served, and close the connection once the answer is out."""
+        self.log.info("refused a malformed request: %s", error.message)
+        status, headers, payload = _error_response(error)
+        client.inbox.clear()
+        client.closing = True
+        self._write(client, encode_response(status, headers, payload, keep_alive=False, head_only=False))
+
+    def _write(self, client: Client, data: bytes) -> None:
+        client.outbox += data
+        self._flush(client)
+
+    def _flush(self, client: Client) -> None:
+        try:
+            sent = client.sock.send(client.outbox) if client.outbox else 0
+        except (BlockingIOError, InterruptedError):
+            sent = 0
+        except OSError:
+            self._close(client)
+            return
+        client.outbox = client.outbox[sent:]
+        client.active_at = time.monotonic()
+        if client.outbox:
+            self.selector.modify(client.sock, selectors.EVENT_WRITE, client)
+            return
+        if client.closing:
+            self._close(client)
+            return
+        if self.selector.get_key(client.sock).events != selectors.EVENT_READ:
+            self.selector.modify(client.sock, selectors.EVENT_READ, client)
+            self._serve_ready(client)  # requests that arrived while the answer was being written
+
+    def _sweep(self) -> float:
+        """Close idle keep-alive connections, time out requests that do not arrive whole, drop stuck writers."""
+        now = time.monotonic()
+        for client in list(self.clients):
+            if client.outbox:
+                if now - client.active_at > self.cfg.timeout:
+                    self._close(client)
+            elif client.request_started is not None:
+                # A request must arrive whole within gunicorn's timeout (GUNICORN_TIMEOUT_S) of its first byte.
+                if now - client.request_started > self.cfg.timeout:
+                    self._refuse(client, HttpError(408, "The request did not arrive in time."))
+            elif now - client.active_at > self.cfg.keepalive:
+                self._close(client)
+        return now
+
+    def _close(self, client: Client) -> None:
+        client.closing = True
+        if client not in self.clients:
+            return
+        self.clients.discard(client)
+        try:
+            self.selector.unregister(client.sock)
+        except (KeyError, ValueError):
+            pass
+        try:
+            client.sock.close()
+        except OSError as err:
+            if err.errno != errno.EBADF:
+                raise
+
+    def _finish(self) -> None:
+        """Stop accepting, let answers in progress go out (up to graceful_timeout), then close everything."""
+        self.alive = False
+        self._accept_if_room()
+        deadline = time.monotonic() + self.cfg.graceful_timeout
+        for client in list(self.clients):
+            if not client.outbox and client.request_started is None:
+                self._close(client)  # idle: nothing to finish
+        while self.clients and time.monotonic() < deadline:
+            self.notify()
+            self._dispatch(0.2)
+            for client in list(self.clients):
+                if not client.outbox and client.request_started is None:
+                    self._close(client)
+        for client in list(self.clients):
+            self._close(client)
+        self.selector.close()
+
+
+class _RequestHeaders:
+    """The request's headers where gunicorn's access-log atoms look for them."""
+
+    def __init__(self, headers: list[tuple[str, str]]) -> None:
+        self.headers = headers
+
+
+def _error_response(error: ApiError) -> tuple[str, list[tuple[str, str]], bytes]:
+    payload = json.dumps({"error": {"code": error.code, "message": error.message}}).encode() + b"\n"
+    headers = [("Content-Type", "application/json"), *error.headers().items()]
+    return f"{error.status} {_REASONS.get(error.status, 'Error')}", headers, payload
+
+
+_REASONS = {
+    400: "Bad Request",
+    408: "Request Timeout",
+    413: "Content Too Large",
+    414: "URI Too Long",
+    417: "Expectation Failed",
+    431: "Request Header Fields Too Large",
+    500: "Internal Server Error",
+    501: "Not Implemented",
+    505: "HTTP Version Not Supported",
+}
