@@ -15,7 +15,6 @@ if TYPE_CHECKING:
     from broker.connection import Connection
 
 KEEPALIVE_GRACE = 1.5
-SWEEP_S = 0.25
 MAX_GRANTED_QOS = 1
 
 
@@ -23,7 +22,7 @@ class Hub:
     """Everything connections share. Runs on one event loop; no method blocks or awaits."""
 
     def __init__(self, settings: BrokerSettings) -> None:
-        """Start empty; start() begins the time-out sweeps."""
+        """Start empty; start() gives the hub its event loop."""
         self.settings = settings
         self.index = SubscriptionIndex()
         self.sessions: dict[tuple[str, str], Connection] = {}
@@ -31,13 +30,11 @@ class Hub:
         self.throttle = LoginThrottle(settings.failed_logins_per_minute)
         self.closing = False
         self._loop: asyncio.AbstractEventLoop | None = None
-        self._sweeper: asyncio.TimerHandle | None = None
         self._client_ids = itertools.count(1)
 
     def start(self, loop: asyncio.AbstractEventLoop) -> None:
-        """Begin closing connections that time out."""
+        """Use loop for the clock and for timers."""
         self._loop = loop
-        self._sweeper = loop.call_later(SWEEP_S, self._sweep)
 
     def now(self) -> float:
         """Return the event loop's clock."""
@@ -48,6 +45,11 @@ class Hub:
         """Run callback(*args) on the loop after delay_s."""
         assert self._loop is not None
         self._loop.call_later(delay_s, callback, *args)  # type: ignore[arg-type]
+
+    def at(self, when: float, callback: object) -> asyncio.TimerHandle:
+        """Run callback() on the loop at when (the loop's clock); the handle cancels it."""
+        assert self._loop is not None
+        return self._loop.call_at(when, callback)  # type: ignore[arg-type]
 
     def opened(self, connection: "Connection") -> bool:
         """Admit a new TCP connection unless the broker is closing or full."""
@@ -124,14 +126,5 @@ class Hub:
     def close_all(self) -> None:
         """Refuse new connections and close every open one."""
         self.closing = True
-        if self._sweeper is not None:
-            self._sweeper.cancel()
         for connection in list(self.connections):
             connection.close()
-
-    def _sweep(self) -> None:
-        now = self.now()
-        for connection in list(self.connections):
-            connection.check_timeouts(now)
-        if not self.closing:
-            self._sweeper = self._loop.call_later(SWEEP_S, self._sweep)  # type: ignore[union-attr]

@@ -27,6 +27,7 @@ from gateway.http1 import Head, HttpProblem, encode_response, parse_head, take_c
 
 READ_BYTES = 65536
 NOTIFY_EVERY_S = 0.5
+ACCEPT_BATCH = 64
 DEFAULT_BODY_LIMIT = 1_048_576
 CONTINUE = b"HTTP/1.1 100 Continue\r\n\r\n"
 
@@ -66,6 +67,7 @@ class WebhookWorker(Worker):
         self.selector = selectors.DefaultSelector()
         self.clients: set[Client] = set()
         self.accepting = False
+        self.accept_paused_until = 0.0
         self.body_limit = getattr(self.wsgi, "config", {}).get("MAX_CONTENT_LENGTH") or DEFAULT_BODY_LIMIT
         self.server = self.sockets[0].getsockname() if self.sockets else ("", 0)
         for listener in self.sockets:
@@ -86,7 +88,8 @@ class WebhookWorker(Worker):
         self._finish()
 
     def _accept_if_room(self) -> None:
-        want = self.alive and len(self.clients) < self.cfg.worker_connections
+        room = len(self.clients) < self.cfg.worker_connections
+        want = self.alive and room and time.monotonic() >= self.accept_paused_until
         if want == self.accepting:
             return
         for listener in self.sockets:
@@ -110,18 +113,28 @@ class WebhookWorker(Worker):
                 self._read(key.data)
 
     def _accept(self, listener: socket.socket) -> None:
-        try:
-            sock, address = listener.accept()
-        except (BlockingIOError, InterruptedError, ConnectionAbortedError):
-            return
-        sock.setblocking(False)
-        if sock.family in (socket.AF_INET, socket.AF_INET6):
-            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-        else:
-            address = ("", 0)  # a unix socket has no client address
-        client = Client(sock, address)
-        self.clients.add(client)
-        self.selector.register(sock, selectors.EVENT_READ, client)
+        for _ in range(ACCEPT_BATCH):  # a burst of connections is taken in one go
+            if len(self.clients) >= self.cfg.worker_connections:
+                return
+            try:
+                sock, address = listener.accept()
+            except (BlockingIOError, InterruptedError):
+                return
+            except ConnectionAbortedError:
+                continue
+            except OSError as err:  # e.g. out of file descriptors: pause rather than spin on a ready listener
+                self.log.warning("cannot accept connections for now: %s", err.strerror or err)
+                self.accept_paused_until = time.monotonic() + 1.0
+                self._accept_if_room()
+                return
+            sock.setblocking(False)
+            if sock.family in (socket.AF_INET, socket.AF_INET6):
+                sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            else:
+                address = ("", 0)  # a unix socket has no client address
+            client = Client(sock, address)
+            self.clients.add(client)
+            self.selector.register(sock, selectors.EVENT_READ, client)
 
     def _read(self, client: Client) -> None:
         try:
