@@ -27,7 +27,6 @@ from gateway.http1 import Head, HttpProblem, encode_response, parse_head, take_c
 
 READ_BYTES = 65536
 NOTIFY_EVERY_S = 0.5
-ACCEPT_BATCH = 64
 DEFAULT_BODY_LIMIT = 1_048_576
 CONTINUE = b"HTTP/1.1 100 Continue\r\n\r\n"
 
@@ -113,28 +112,25 @@ class WebhookWorker(Worker):
                 self._read(key.data)
 
     def _accept(self, listener: socket.socket) -> None:
-        for _ in range(ACCEPT_BATCH):  # a burst of connections is taken in one go
-            if len(self.clients) >= self.cfg.worker_connections:
-                return
-            try:
-                sock, address = listener.accept()
-            except (BlockingIOError, InterruptedError):
-                return
-            except ConnectionAbortedError:
-                continue
-            except OSError as err:  # e.g. out of file descriptors: pause rather than spin on a ready listener
-                self.log.warning("cannot accept connections for now: %s", err.strerror or err)
-                self.accept_paused_until = time.monotonic() + 1.0
-                self._accept_if_room()
-                return
-            sock.setblocking(False)
-            if sock.family in (socket.AF_INET, socket.AF_INET6):
-                sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-            else:
-                address = ("", 0)  # a unix socket has no client address
-            client = Client(sock, address)
-            self.clients.add(client)
-            self.selector.register(sock, selectors.EVENT_READ, client)
+        # One connection per wake-up: every worker is woken for a new connection, and taking one each spreads
+        # keep-alive clients, hence load, over the workers (taking a burst at once measurably did not).
+        try:
+            sock, address = listener.accept()
+        except (BlockingIOError, InterruptedError, ConnectionAbortedError):
+            return
+        except OSError as err:  # e.g. out of file descriptors: pause rather than spin on a ready listener
+            self.log.warning("cannot accept connections for now: %s", err.strerror or err)
+            self.accept_paused_until = time.monotonic() + 1.0
+            self._accept_if_room()
+            return
+        sock.setblocking(False)
+        if sock.family in (socket.AF_INET, socket.AF_INET6):
+            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        else:
+            address = ("", 0)  # a unix socket has no client address
+        client = Client(sock, address)
+        self.clients.add(client)
+        self.selector.register(sock, selectors.EVENT_READ, client)
 
     def _read(self, client: Client) -> None:
         try:

@@ -1,0 +1,109 @@
+"""`python -m bench.components`: CPU per call of each piece of a webhook, measured in one process, one at a time.
+
+Starts the Procfile's broker, then times (process CPU, including the kernel's share of socket calls):
+the minimal Flask app (bench/ceiling.py) called as WSGI; the gateway app with a publisher that does nothing;
+one publish on the gateway's own link to the embedded broker; the same through paho's network thread (the
+publisher the gateway used before, still used for external brokers); and the whole gateway app publishing for
+real. Each figure is the median of ROUNDS rounds of CALLS calls. No device is connected, so the broker routes
+to nobody and the publisher hears "no device" (the gateway answers 202).
+"""
+
+import io
+import os
+import secrets
+import statistics
+import sys
+import time
+from collections.abc import Callable
+from typing import Any
+
+from bench.ceiling import app as ceiling_app
+from gateway import create_app
+from gateway.embedded_publisher import EmbeddedPublisher
+from gateway.publisher import MqttPublisher
+from gateway.settings import BrokerSettings, GatewaySettings, RateLimitSettings
+from tests.support.processes import start_broker
+
+CALLS = 2000
+ROUNDS = 5
+TOKEN = "components-bench-token"
+TOPIC = f"awtrix/{TOKEN}/notify"
+BODY = b'{"text":"bench","ts":1}'
+UNLIMITED = RateLimitSettings(per_token="1000000 per 1 second", per_address="1000000 per 1 second")
+
+
+class NoPublisher:
+    """A publisher that publishes nothing and says a device got it: the gateway app's own cost."""
+
+    connected = True
+
+    def publish(self, topic: str, payload: bytes) -> bool | None:
+        """Do nothing."""
+        return True
+
+
+def environ() -> dict[str, Any]:
+    """Return a fresh WSGI environ for POST /cloud?mode=notify&token=TOKEN with BODY."""
+    return {
+        "REQUEST_METHOD": "POST",
+        "PATH_INFO": "/cloud",
+        "QUERY_STRING": f"mode=notify&token={TOKEN}",
+        "SERVER_NAME": "bench",
+        "SERVER_PORT": "80",
+        "SERVER_PROTOCOL": "HTTP/1.1",
+        "REMOTE_ADDR": "127.0.0.1",
+        "CONTENT_TYPE": "application/json",
+        "CONTENT_LENGTH": str(len(BODY)),
+        "wsgi.url_scheme": "http",
+        "wsgi.input": io.BytesIO(BODY),
+        "wsgi.errors": sys.stderr,
+    }
+
+
+def call_app(app: Callable[..., Any]) -> Callable[[], None]:
+    """Return a function that runs one request through a WSGI app."""
+    return lambda: b"".join(app(environ(), lambda status, headers, exc_info=None: None))
+
+
+def cpu_us(action: Callable[[], object]) -> float:
+    """Return the median process CPU in microseconds per call of action."""
+    for _ in range(CALLS // 10):
+        action()
+    rounds = []
+    for _ in range(ROUNDS):
+        started = time.process_time()
+        for _ in range(CALLS):
+            action()
+        rounds.append((time.process_time() - started) / CALLS * 1e6)
+    return statistics.median(rounds)
+
+
+def main() -> int:
+    """Print one line per piece."""
+    secret = secrets.token_urlsafe(24)
+    broker, port = start_broker({"GATEWAY_SECRET": secret})
+    embedded = BrokerSettings("127.0.0.1", port, "gateway", secret)
+    link = EmbeddedPublisher(embedded, 1.5)
+    paho = MqttPublisher(BrokerSettings("127.0.0.1", port, "gateway", secret, external=True), 1.5)
+    try:
+        assert link.wait_until(True, 10) and paho.wait_until(True, 10), "could not connect to the broker"
+        settings = GatewaySettings(broker=embedded, rate_limits=UNLIMITED)
+        pieces = {
+            "minimal Flask app (bench/ceiling.py), WSGI call": call_app(ceiling_app),
+            "gateway app, publisher doing nothing": call_app(create_app(settings, NoPublisher())),
+            "publish on the gateway's own link (gateway/broker_link.py)": lambda: link.publish(TOPIC, BODY),
+            "publish through paho's network thread (gateway/publisher.py)": lambda: paho.publish(TOPIC, BODY),
+            "gateway app, publishing on its link": call_app(create_app(settings, link)),
+        }
+        print(f"CPU per call, median of {ROUNDS} x {CALLS} calls, pid {os.getpid()}:")
+        for name, action in pieces.items():
+            print(f"  {cpu_us(action):7.0f} µs  {name}", flush=True)
+    finally:
+        link.stop()
+        paho.stop()
+        broker.stop()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
