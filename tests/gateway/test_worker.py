@@ -1,6 +1,7 @@
 """The gateway's gunicorn worker over real sockets: keep-alive, pipelining, framing, refusals, timeouts, slow clients."""
 
 import json
+import random
 import socket
 import time
 from collections.abc import Iterator
@@ -216,3 +217,44 @@ def test_sigterm_lets_the_worker_finish_and_exit_while_clients_stay_connected(we
             assert closed_by_server(idle, 1)
     finally:
         process.stop()
+
+
+def mutations(seed: int, count: int) -> list[bytes]:
+    """Return count mangled variants of a valid webhook: bytes replaced, separators inserted, cut short."""
+    rng = random.Random(seed)
+    valid = webhook(extra=b"Authorization: Bearer absent-device-token-0000\r\n")
+    inserts = [b"\r\n", b"\n", b":", b" ", b"\x00", b"\t", b"chunked", b"Transfer-Encoding: chunked\r\n", b"0\r\n\r\n"]
+    variants = []
+    for _ in range(count):
+        raw = bytearray(valid)
+        for _ in range(rng.randint(1, 3)):
+            position = rng.randrange(len(raw))
+            if rng.random() < 0.5:
+                raw[position] = rng.randrange(256)
+            else:
+                raw[position:position] = rng.choice(inserts)
+        if rng.random() < 0.2:
+            del raw[rng.randrange(len(raw)) :]
+        variants.append(bytes(raw))
+    return variants
+
+
+def test_mangled_requests_get_an_answer_or_a_close_and_never_break_the_worker(web: Web) -> None:
+    statuses = set()
+    for raw in mutations(seed=7, count=300):
+        with web.connect() as sock:
+            sock.sendall(raw)
+            sock.shutdown(socket.SHUT_WR)  # nothing more is coming: an incomplete request is just closed
+            buffer = bytearray()
+            while chunk := sock.recv(65536):
+                buffer += chunk
+        if buffer:
+            assert buffer.startswith(b"HTTP/1.1 "), bytes(buffer[:80])
+            statuses.add(int(buffer[9:12]))
+    assert statuses <= {200, 202, 400, 404, 405, 413, 415, 417, 431, 501, 505}, statuses
+    assert {400, 202} <= statuses
+    assert "Traceback" not in web.process.output
+    assert web.process.output.count("Booting worker") == 1  # the same worker served them all
+    with web.connect() as sock:
+        sock.sendall(webhook())
+        assert read_answer(sock, bytearray()).status == 202
