@@ -1,5 +1,6 @@
 """Limit webhooks per token and per client address with the `limits` library, keyed by digests, never in clear."""
 
+import functools
 import hashlib
 import ipaddress
 import logging
@@ -93,23 +94,20 @@ def _limit_webhooks() -> None:
     if request.endpoint != LIMITED_ENDPOINT:
         return
     limiter: RateLimiter = current_app.extensions[LIMITER_KEY]
-    limiter.check({"address": address_key(), "token": None if names_no_token() else token_key()})
+    tokens = token_candidates(request.args.getlist("token"), request.headers.get("Authorization"))
+    # A request that names no token counts only against its address.
+    limiter.check({"address": address_key(request.remote_addr), "token": token_key(tokens) if tokens else None})
 
 
-def token_key() -> str:
-    """Return the per-token key: a digest of the tokens the request names, whether or not they are valid."""
-    candidates = token_candidates(request.args.getlist("token"), request.headers.get("Authorization"))
-    return "token:" + _digest("\n".join(sorted(candidates)))
+def token_key(tokens: set[str]) -> str:
+    """Return the per-token key: a digest of the tokens a request names, whether or not they are valid."""
+    return "token:" + _digest("\n".join(sorted(tokens)))
 
 
-def names_no_token() -> bool:
-    """Return True when the request names no token, so only the per-address limit applies."""
-    return not token_candidates(request.args.getlist("token"), request.headers.get("Authorization"))
-
-
-def address_key() -> str:
-    """Return the per-address key: a digest of the client's address (its /64 for IPv6)."""
-    return "address:" + _digest(client_network(request.remote_addr))
+@functools.lru_cache(maxsize=4096)
+def address_key(remote_addr: str | None) -> str:
+    """Return the per-address key: a digest of the client's address (its /64 for IPv6); recent ones are cached."""
+    return "address:" + _digest(client_network(remote_addr))
 
 
 def client_network(remote_addr: str | None) -> str:
