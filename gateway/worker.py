@@ -8,8 +8,6 @@ embedded broker answers a publish (a fraction of a millisecond); more worker pro
 """
 
 import errno
-import io
-import json
 import os
 import selectors
 import socket
@@ -17,13 +15,12 @@ import sys
 import time
 from dataclasses import dataclass, field
 from datetime import timedelta
-from typing import Any
-from urllib.parse import unquote_to_bytes
 
 from gunicorn.workers.base import Worker
 
 from gateway.errors import ApiError, HttpError, InternalError
 from gateway.http1 import Head, HttpProblem, encode_response, parse_head, take_chunked
+from gateway.wsgi_call import Answer, RequestHeaders, call_app, environ_for, error_answer
 
 READ_BYTES = 65536
 NOTIFY_EVERY_S = 0.5
@@ -44,15 +41,6 @@ class Client:
     closing: bool = False
     active_at: float = field(default_factory=time.monotonic)  # last byte read or answer written
     request_started: float | None = None  # when the first byte of the request being read arrived
-
-
-@dataclass
-class Answer:
-    """What the access log needs to know about a response (gunicorn's logger reads these names)."""
-
-    status: str
-    headers: list[tuple[str, str]]
-    sent: int
 
 
 class WebhookWorker(Worker):
@@ -194,12 +182,13 @@ class WebhookWorker(Worker):
 
     def _respond(self, client: Client, head: Head, body: bytes, force_close: bool) -> None:
         started = time.monotonic()
-        environ = self._environ(client, head, body)
+        environ = environ_for(head, body, client.address, self.server)
         try:
-            status, headers, payload = self._call_app(environ)
-        except Exception:  # the app's own handlers answer its errors; this is a failure outside them
-            self.log.exception("the gateway's app failed outside its error handlers")
-            status, headers, payload = _error_response(InternalError())
+            status, headers, payload = call_app(self.wsgi, environ)
+        except Exception as err:  # the app's own handlers answer its errors; this is a failure outside them
+            # The type only: an exception's text may quote the request, token included.
+            self.log.error("the gateway's app failed outside its error handlers: %s", type(err).__name__)
+            status, headers, payload = error_answer(InternalError())
             force_close = True
         self.nr += 1
         if self.nr >= self.max_requests and self.alive:
@@ -210,65 +199,12 @@ class WebhookWorker(Worker):
         client.closing = not keep_alive
         self._write(client, data)
         answer = Answer(status, headers, 0 if head.method == "HEAD" else len(payload))
-        self.log.access(answer, _RequestHeaders(head.headers), environ, timedelta(seconds=time.monotonic() - started))
-
-    def _call_app(self, environ: dict[str, Any]) -> tuple[str, list[tuple[str, str]], bytes]:
-        started: list[Any] = []
-
-        def start_response(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Any:
-            started[:] = [status, headers]
-            return lambda chunk: None  # the legacy write() callable; this app never uses it
-
-        result = self.wsgi(environ, start_response)
-        try:
-            payload = b"".join(result)
-        finally:
-            close = getattr(result, "close", None)
-            if close is not None:
-                close()
-        return started[0], started[1], payload
-
-    def _environ(self, client: Client, head: Head, body: bytes) -> dict[str, Any]:
-        path, _, query = head.target.partition("?")
-        environ: dict[str, Any] = {
-            "REQUEST_METHOD": head.method,
-            "SCRIPT_NAME": "",
-            "PATH_INFO": unquote_to_bytes(path).decode("latin-1"),
-            "QUERY_STRING": query,
-            "RAW_URI": head.target,
-            "SERVER_NAME": str(self.server[0]) if isinstance(self.server, tuple) else "",
-            "SERVER_PORT": str(self.server[1]) if isinstance(self.server, tuple) else "",
-            "SERVER_PROTOCOL": head.version,
-            "SERVER_SOFTWARE": "awtrix-cloud",
-            "REMOTE_ADDR": client.address[0],
-            "REMOTE_PORT": str(client.address[1]),
-            "wsgi.version": (1, 0),
-            "wsgi.url_scheme": "http",
-            "wsgi.input": io.BytesIO(body),
-            "wsgi.errors": sys.stderr,
-            "wsgi.multithread": False,
-            "wsgi.multiprocess": True,
-            "wsgi.run_once": False,
-        }
-        if head.content_length or head.chunked:
-            environ["CONTENT_LENGTH"] = str(head.content_length if not head.chunked else len(body))
-        for name, value in head.headers:
-            key = name.upper().replace("-", "_")
-            if "_" in name:
-                continue  # dropped, as gunicorn does: X_Forwarded_For would otherwise pose as X-Forwarded-For
-            if key == "CONTENT_TYPE":
-                environ["CONTENT_TYPE"] = value
-            elif key in ("CONTENT_LENGTH", "TRANSFER_ENCODING"):
-                continue
-            else:
-                key = "HTTP_" + key
-                environ[key] = f"{environ[key]},{value}" if key in environ else value
-        return environ
+        self.log.access(answer, RequestHeaders(head.headers), environ, timedelta(seconds=time.monotonic() - started))
 
     def _refuse(self, client: Client, error: ApiError) -> None:
         """Answer a request that cannot be served, and close the connection once the answer is out."""
         self.log.info("refused a malformed request: %s", error.message)
-        status, headers, payload = _error_response(error)
+        status, headers, payload = error_answer(error)
         client.inbox.clear()
         client.closing = True
         self._write(client, encode_response(status, headers, payload, keep_alive=False, head_only=False))
@@ -344,29 +280,3 @@ class WebhookWorker(Worker):
         for client in list(self.clients):
             self._close(client)
         self.selector.close()
-
-
-class _RequestHeaders:
-    """The request's headers where gunicorn's access-log atoms look for them."""
-
-    def __init__(self, headers: list[tuple[str, str]]) -> None:
-        self.headers = headers
-
-
-def _error_response(error: ApiError) -> tuple[str, list[tuple[str, str]], bytes]:
-    payload = json.dumps({"error": {"code": error.code, "message": error.message}}).encode() + b"\n"
-    headers = [("Content-Type", "application/json"), *error.headers().items()]
-    return f"{error.status} {_REASONS.get(error.status, 'Error')}", headers, payload
-
-
-_REASONS = {
-    400: "Bad Request",
-    408: "Request Timeout",
-    413: "Content Too Large",
-    414: "URI Too Long",
-    417: "Expectation Failed",
-    431: "Request Header Fields Too Large",
-    500: "Internal Server Error",
-    501: "Not Implemented",
-    505: "HTTP Version Not Supported",
-}
