@@ -15,3 +15,10 @@ globals().update(
         if not name.startswith("_") and not callable(value) and not isinstance(value, types.ModuleType)
     }
 )
+
+READY_LINE = "ceiling worker ready"
+
+
+def post_worker_init(worker: object) -> None:
+    """Say when a worker has loaded the app, so the bench starts its load once every worker can take connections."""
+    worker.log.info(READY_LINE)  # type: ignore[attr-defined]

@@ -5,6 +5,7 @@ import secrets
 import time
 from dataclasses import dataclass
 
+from bench.ceiling_gunicorn import READY_LINE
 from bench.host import children, cpu_s, rss_kib
 from bench.load import Endpoint
 from tests.support.http import request
@@ -161,8 +162,12 @@ class Ceiling(System):
         env = {"HOST": "127.0.0.1", "PORT": "0", **shape.env()}
         self.web = Process(["gunicorn", "-c", "bench/ceiling_gunicorn.py", "bench.ceiling:app"], env)
         port = int(self.web.wait_for(r"Listening at: http://[\d.]+:(\d+)").group(1))
-        for _ in range(shape.workers):
-            self.web.wait_for(r"Booting worker")
+        # Every worker, not just the first: keep-alive clients stay on whichever worker accepted them.
+        deadline = time.monotonic() + READY_S
+        while sum(READY_LINE in line for line in self.web.lines) < shape.workers:
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"the ceiling's workers did not all start within {READY_S} s:\n{self.web.output[-2000:]}")
+            time.sleep(0.05)
         self.endpoint = Endpoint("gateway", port)
 
     def gateway_pids(self) -> list[int]:
