@@ -5,7 +5,6 @@ hand-off to another thread. One message is in flight at a time, so the next pack
 that message's delivery receipt and its PUBACK, which the broker writes together.
 """
 
-import secrets
 import select
 import socket
 import time
@@ -156,7 +155,3 @@ class BrokerLink:
                 raise LinkDown("the broker closed the connection")
             self._buffer += chunk
 
-
-def client_id(pid: int) -> str:
-    """Return a fresh client id for one of this process's links: gateway-<pid>-<8 hex digits>."""
-    return f"gateway-{pid}-{secrets.token_hex(4)}"

@@ -9,13 +9,13 @@ them tries again, so a broker that is down costs a connection attempt per delay,
 
 import logging
 import os
-import random
 import threading
 import time
 import weakref
 
-from gateway.broker_link import BrokerLink, LinkDown, LinkTimeout, LoginRefused, client_id
+from gateway.broker_link import BrokerLink, LinkDown, LinkTimeout, LoginRefused
 from gateway.errors import BrokerTimeout, BrokerUnavailable
+from gateway.reconnect import RepeatFilter, client_id, retry_delay
 from gateway.settings import BrokerSettings
 
 log = logging.getLogger("gateway.publisher")
@@ -40,7 +40,7 @@ class EmbeddedPublisher:
         self._retry_at = 0.0
         self._failures = 0
         self._healthy = False  # the last attempt succeeded; only decides which lines are logged
-        self._last_problem: str | None = None
+        self._repeats = RepeatFilter()
         # A forked child must not share its parent's sockets: it starts with no links.
         reference = weakref.ref(self)
         os.register_at_fork(after_in_child=lambda: (publisher := reference()) and publisher._forget_links())
@@ -107,7 +107,7 @@ class EmbeddedPublisher:
                     raise BrokerUnavailable()
                 self._retry_at = now + self._timeout_s
         try:
-            link = BrokerLink.open(self._broker, client_id(os.getpid()), self._timeout_s)
+            link = BrokerLink.open(self._broker, client_id(), self._timeout_s)
         except LoginRefused as err:
             self._failed(
                 f"the MQTT broker at {self._where} refused the gateway's login (CONNACK {err.return_code}); "
@@ -120,7 +120,8 @@ class EmbeddedPublisher:
             raise BrokerUnavailable() from None
         with self._lock:
             self._links.add(link)
-            self._retry_at, self._failures, self._last_problem = 0.0, 0, None
+            self._retry_at, self._failures = 0.0, 0
+            self._repeats.reset()
             first, self._healthy = not self._healthy, True
         self._local.link = link
         # One line per recovery, not one per thread.
@@ -130,13 +131,10 @@ class EmbeddedPublisher:
     def _failed(self, problem: str) -> None:
         with self._lock:
             self._failures += 1
-            delay = min(MIN_RETRY_S * 2 ** (self._failures - 1), MAX_RETRY_S)
-            # Jitter, so that the workers of one gateway do not retry in step.
-            self._retry_at = time.monotonic() + delay * random.uniform(0.7, 1.0)  # noqa: S311
+            self._retry_at = time.monotonic() + retry_delay(self._failures, MIN_RETRY_S, MAX_RETRY_S)
             self._healthy = False
-            repeated, self._last_problem = problem == self._last_problem, problem
-        # One warning per distinct problem: a broker that stays down would otherwise log every retry.
-        log.log(logging.DEBUG if repeated else logging.WARNING, "%s", problem)
+            level = self._repeats.level(problem)
+        log.log(level, "%s", problem)
 
     def _lost(self, reason: str) -> None:
         with self._lock:

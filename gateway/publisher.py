@@ -2,8 +2,6 @@
 
 import logging
 import os
-import random
-import secrets
 import sys
 import threading
 import time
@@ -15,6 +13,7 @@ from paho.mqtt.reasoncodes import ReasonCode
 
 from gateway.acks import Ack, PendingAcks
 from gateway.errors import BrokerRejected, BrokerTimeout, BrokerUnavailable
+from gateway.reconnect import RepeatFilter, client_id, retry_delay
 from gateway.settings import BrokerSettings
 
 log = logging.getLogger(__name__)
@@ -42,7 +41,7 @@ class MqttPublisher:
         self._state = threading.Condition()  # guards _connected; notified when it changes
         self._connected = False
         self._failures = 0
-        self._last_problem: str | None = None
+        self._repeats = RepeatFilter()  # used on paho's network thread only
 
     @property
     def connected(self) -> bool:
@@ -113,7 +112,7 @@ class MqttPublisher:
     def _build_client(self, protocol: MQTTProtocolVersion) -> mqtt.Client:
         client = mqtt.Client(
             CallbackAPIVersion.VERSION2,
-            client_id=f"gateway-{os.getpid()}-{secrets.token_hex(4)}",
+            client_id=client_id(),
             protocol=protocol,
         )
         # A callback that raises would otherwise end the network thread, and with it reconnection.
@@ -141,7 +140,8 @@ class MqttPublisher:
                 "check the user name and password in MQTT_URL"
             )
         else:
-            self._failures, self._last_problem = 0, None
+            self._failures = 0
+            self._repeats.reset()
             log.info("connected to the MQTT broker at %s (MQTT %s)", self._where, self._version_name())
             self._set_connected(True)
 
@@ -183,18 +183,12 @@ class MqttPublisher:
         # paho adds no jitter; after reconnect_delay_set() it waits exactly min_delay, so we set a
         # jittered delay per attempt and workers of one gateway do not reconnect in step.
         self._failures += 1
-        delay = min(MIN_RECONNECT_DELAY_S * 2 ** (self._failures - 1), MAX_RECONNECT_DELAY_S)
-        delay *= random.uniform(0.7, 1.0)  # noqa: S311 (spreading retries, not cryptography)
+        delay = retry_delay(self._failures, MIN_RECONNECT_DELAY_S, MAX_RECONNECT_DELAY_S)
         # paho accepts float seconds despite its int hints.
         client.reconnect_delay_set(min_delay=delay, max_delay=MAX_RECONNECT_DELAY_S)  # type: ignore[arg-type]
 
     def _problem(self, message: str) -> None:
-        # One line per distinct problem: a broker that stays down would otherwise log every retry.
-        if message != self._last_problem:
-            log.warning("%s", message)
-            self._last_problem = message
-        else:
-            log.debug("%s", message)
+        log.log(self._repeats.level(message), "%s", message)
 
     def _set_connected(self, connected: bool) -> None:
         with self._state:

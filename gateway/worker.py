@@ -210,10 +210,10 @@ class WebhookWorker(Worker):
             self.log.info("Autorestarting worker after current request.")
             self.alive = False
         keep_alive = head.keep_alive and not force_close and self.alive
-        data = encode_response(status, headers, payload, keep_alive, head_only=head.method == "HEAD")
+        head_only = head.method == "HEAD"
         client.closing = not keep_alive
-        self._write(client, data)
-        answer = Answer(status, headers, 0 if head.method == "HEAD" else len(payload))
+        self._write(client, encode_response(status, headers, payload, keep_alive, head_only))
+        answer = Answer(status, headers, 0 if head_only else len(payload))
         self.log.access(answer, RequestHeaders(head.headers), environ, timedelta(seconds=time.monotonic() - started))
 
     def _refuse(self, client: Client, error: ApiError) -> None:
@@ -283,15 +283,14 @@ class WebhookWorker(Worker):
         self.alive = False
         self._accept_if_room()
         deadline = time.monotonic() + self.cfg.graceful_timeout
-        for client in list(self.clients):
-            if not client.outbox and client.request_started is None:
-                self._close(client)  # idle: nothing to finish
-        while self.clients and time.monotonic() < deadline:
-            self.notify()
-            self._dispatch(0.2)
+        while True:
             for client in list(self.clients):
                 if not client.outbox and client.request_started is None:
-                    self._close(client)
+                    self._close(client)  # idle: nothing to finish
+            if not self.clients or time.monotonic() >= deadline:
+                break
+            self.notify()
+            self._dispatch(0.2)
         for client in list(self.clients):
             self._close(client)
         self.selector.close()

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from gateway.publisher import MqttPublisher
 from gateway.settings import RateLimitSettings
+from gateway.views import Publisher
 from tests.gateway.conftest import (  # noqa: F401 (fixtures, registered by being imported here)
     Gateway,
     embedded_settings,
@@ -74,13 +74,13 @@ def redis_server(tmp_path: Path) -> Iterator[RedisServer]:
 
 
 @pytest.fixture
-def publisher(embedded_broker: EmbeddedBroker, make_publisher: Callable[..., MqttPublisher]) -> MqttPublisher:  # noqa: F811
-    """A real MqttPublisher connected to the embedded broker."""
+def publisher(embedded_broker: EmbeddedBroker, make_publisher: Callable[..., Publisher]) -> Publisher:  # noqa: F811
+    """The gateway's real publisher for the embedded broker (its own link), connected."""
     return make_publisher(embedded_settings(embedded_broker))
 
 
 @pytest.fixture
-def gateway_with(publisher: MqttPublisher, make_gateway: Callable[..., Gateway]) -> Callable[..., Gateway]:  # noqa: F811
+def gateway_with(publisher: Publisher, make_gateway: Callable[..., Gateway]) -> Callable[..., Gateway]:  # noqa: F811
     """Return a factory of gateways (Flask test clients) over the real publisher, with given settings."""
     return lambda **settings: make_gateway(publisher, **settings)
 

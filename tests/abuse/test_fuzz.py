@@ -17,7 +17,7 @@ from werkzeug.test import TestResponse
 
 from gateway.errors import ERROR_CODES
 from gateway.modes import AWTRIX2_MODES, AWTRIX3_MODES, DANGEROUS_MODES
-from gateway.publisher import MqttPublisher
+from gateway.views import Publisher
 from tests.abuse.conftest import UNLIMITED
 from tests.gateway.conftest import Gateway
 from tests.support.clients import Client
@@ -208,7 +208,7 @@ def known_device(subscribed: Callable[..., Client]) -> Client:
 
 
 @pytest.fixture
-def fuzz_app(publisher: MqttPublisher, make_gateway: Callable[..., Gateway], known_device: Client) -> Flask:
+def fuzz_app(publisher: Publisher, make_gateway: Callable[..., Gateway], known_device: Client) -> Flask:
     """A gateway over a real publisher and broker, with one subscribed device and limits nobody reaches."""
     gateway = make_gateway(publisher, rate_limits=UNLIMITED, extra_modes=ENABLED_EXTRA)
     return gateway.http.application

@@ -1,4 +1,4 @@
-"""POST /cloud through a real MqttPublisher to a real broker and a real subscribed device."""
+"""POST /cloud through the gateway's real publishers to a real broker and a real subscribed device."""
 
 import json
 import time
@@ -6,8 +6,8 @@ from collections.abc import Callable
 
 import pytest
 
-from gateway.publisher import MqttPublisher
 from gateway.settings import BrokerSettings
+from gateway.views import Publisher
 from tests.gateway.conftest import Gateway, Mosquitto, embedded_settings
 from tests.support.clients import Client, Clients
 from tests.support.embedded import EmbeddedBroker
@@ -18,7 +18,7 @@ COMPACT = b'{"force":true,"icon":36,"text":"New mail from Alice","color":[255,25
 
 @pytest.fixture
 def on_mosquitto(
-    mosquitto: Mosquitto, make_publisher: Callable[..., MqttPublisher], make_gateway: Callable[..., Gateway]
+    mosquitto: Mosquitto, make_publisher: Callable[..., Publisher], make_gateway: Callable[..., Gateway]
 ) -> Callable[..., Gateway]:
     """Return a factory of gateways publishing to Mosquitto as an external MQTT 5 broker."""
     return lambda **settings: make_gateway(make_publisher(mosquitto.external()), **settings)
@@ -119,7 +119,7 @@ def test_hide_presence_answers_the_same_with_and_without_a_device(
 
 def test_mqtt311_broker_answers_delivered_null(
     mosquitto: Mosquitto,
-    make_publisher: Callable[..., MqttPublisher],
+    make_publisher: Callable[..., Publisher],
     make_gateway: Callable[..., Gateway],
     mosquitto_device: Callable[[str], Client],
     token: str,
@@ -165,7 +165,7 @@ def test_gateway_recovers_when_the_broker_comes_back(
 
 @pytest.fixture
 def on_embedded(
-    embedded_broker: EmbeddedBroker, make_publisher: Callable[..., MqttPublisher], make_gateway: Callable[..., Gateway]
+    embedded_broker: EmbeddedBroker, make_publisher: Callable[..., Publisher], make_gateway: Callable[..., Gateway]
 ) -> Gateway:
     """A gateway publishing to the real embedded broker, which answers with receipts."""
     return make_gateway(make_publisher(embedded_settings(embedded_broker)))
