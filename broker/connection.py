@@ -93,7 +93,7 @@ class Connection(asyncio.Protocol):
             self._state = CLOSED
             transport.abort()
             return
-        self._timer = self.hub.at(self._opened_at + self.hub.settings.connect_timeout_s, self._check_timeouts)
+        self._arm_timer()
 
     def data_received(self, data: bytes) -> None:
         """Handle every whole packet that has arrived; a protocol violation closes the connection."""
@@ -135,16 +135,25 @@ class Connection(asyncio.Protocol):
         ~110 timer callbacks a second at keep-alive 60, where a sweep of every connection cost 40,000.
         """
         self._timer = None
-        now = self.hub.now()
-        if self._state in (NEW, LOGGING_IN):
-            deadline = self._opened_at + self.hub.settings.connect_timeout_s
-        elif self._state == CONNECTED and self.keepalive_s:
-            deadline = self.last_heard + self.keepalive_s * KEEPALIVE_GRACE
-        else:
-            return
-        if now >= deadline:
+        deadline = self._deadline()
+        if deadline is not None and self.hub.now() >= deadline:
             self.close()
         else:
+            self._arm_timer()
+
+    def _deadline(self) -> float | None:
+        """Return when the connection times out unless it is heard from, or None when it cannot time out."""
+        if self._state in (NEW, LOGGING_IN):
+            return self._opened_at + self.hub.settings.connect_timeout_s
+        if self._state == CONNECTED and self.keepalive_s:
+            return self.last_heard + self.keepalive_s * KEEPALIVE_GRACE
+        return None
+
+    def _arm_timer(self) -> None:
+        """(Re)schedule the time-out check for the current deadline, if there is one."""
+        self._stop_timer()
+        deadline = self._deadline()
+        if deadline is not None:
             self._timer = self.hub.at(deadline, self._check_timeouts)
 
     def _stop_timer(self) -> None:
@@ -227,9 +236,7 @@ class Connection(asyncio.Protocol):
         if connect.will_topic is not None and not self.is_gateway and topic_in_namespace(self.username, connect.will_topic):
             self.will = (connect.will_topic, connect.will_message, min(connect.will_qos, 1))
         self._state = CONNECTED
-        self._stop_timer()
-        if self.keepalive_s:
-            self._timer = self.hub.at(self.last_heard + self.keepalive_s * KEEPALIVE_GRACE, self._check_timeouts)
+        self._arm_timer()  # from the CONNECT deadline to the keep-alive one
         self.transport.write(encode_connack(CONNACK_ACCEPTED))  # type: ignore[union-attr]
         if self.transport.is_reading() is False:  # type: ignore[union-attr]
             self.transport.resume_reading()  # type: ignore[union-attr]
