@@ -2,30 +2,23 @@
 
 import os
 
+from common.env import EnvReader
 from gateway.gunicorn_logging import ACCESS_LOG_FORMAT, ADDRESS_PREFIX, client_addresses_enabled
 
-
-def _env_int(name: str, default: int) -> int:
-    raw = os.environ.get(name, "").strip()
-    if not raw:
-        return default
-    try:
-        return int(raw)
-    except ValueError:
-        raise SystemExit(f"gateway: refusing to start, {name} must be a whole number") from None
-
-
-bind = f"{os.environ.get('HOST') or '0.0.0.0'}:{_env_int('PORT', 8000)}"
-workers = _env_int("WEB_CONCURRENCY", 2)
-if os.environ.get("MQTT_URL", "").strip():
+_read = EnvReader(os.environ)
+bind = f"{_read.text('HOST') or '0.0.0.0'}:{_read.integer('PORT', 8000, 0, 65535)}"
+workers = _read.integer("WEB_CONCURRENCY", 2, 1, 1024)
+if _read.text("MQTT_URL"):
     # An external broker is across a network: threads wait for its acknowledgements side by side.
     worker_class = "gthread"
-    threads = _env_int("GUNICORN_THREADS", 4)
+    threads = _read.integer("GUNICORN_THREADS", 4, 1, 1024)
 else:
     # The embedded broker answers in a fraction of a millisecond: one thread per worker serving an event
     # loop (gateway/worker.py) costs far less CPU per webhook than gunicorn's workers (docs/PERFORMANCE.md).
     worker_class = "gateway.worker.WebhookWorker"
-timeout = _env_int("GUNICORN_TIMEOUT_S", 30)
+timeout = _read.integer("GUNICORN_TIMEOUT_S", 30, 1, 86400)
+if _read.problems:
+    raise SystemExit("gateway: refusing to start, " + "; ".join(_read.problems))
 
 # Access log on stdout: method, path, status, bytes, milliseconds. Never the query string (it
 # may hold the token) nor gunicorn's %(U)s: the gateway sets gateway.log_path to the path only

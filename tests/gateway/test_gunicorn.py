@@ -51,6 +51,16 @@ def test_gunicorn_refuses_to_start_without_the_secret_before_forking() -> None:
     assert "Booting worker" not in output.output
 
 
+def test_gunicorn_settings_that_are_not_numbers_in_range_are_all_named_before_forking() -> None:
+    env = {"GATEWAY_SECRET": "x" * 24, "MQTT_URL": "mqtt://127.0.0.1:1", "GUNICORN_THREADS": "0", "GUNICORN_TIMEOUT_S": "soon"}
+    output = start_gunicorn(env)
+    assert output.popen.wait(30) != 0
+    output.stop()
+    assert "GUNICORN_THREADS: must be a whole number from 1 to 1024" in output.output
+    assert "GUNICORN_TIMEOUT_S: must be a whole number from 1 to 86400" in output.output
+    assert "Booting worker" not in output.output
+
+
 @dataclass(frozen=True)
 class Backend:
     """Where the gateway publishes: the embedded broker (the gateway's own worker) or Mosquitto (gthread)."""
