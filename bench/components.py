@@ -22,6 +22,7 @@ from gateway import create_app
 from gateway.embedded_publisher import EmbeddedPublisher
 from gateway.publisher import MqttPublisher
 from gateway.settings import BrokerSettings, GatewaySettings, RateLimitSettings
+from gateway.wsgi_call import call_app
 from tests.support.processes import start_broker
 
 CALLS = 2000
@@ -60,9 +61,9 @@ def environ() -> dict[str, Any]:
     }
 
 
-def call_app(app: Callable[..., Any]) -> Callable[[], None]:
-    """Return a function that runs one request through a WSGI app."""
-    return lambda: b"".join(app(environ(), lambda status, headers, exc_info=None: None))
+def request(app: Callable[..., Any]) -> Callable[[], object]:
+    """Return a function that runs one request through a WSGI app, as the gateway's worker calls it."""
+    return lambda: call_app(app, environ())
 
 
 def cpu_us(action: Callable[[], object]) -> float:
@@ -89,11 +90,11 @@ def main() -> int:
         assert link.wait_until(True, 10) and paho.wait_until(True, 10), "could not connect to the broker"
         settings = GatewaySettings(broker=embedded, rate_limits=UNLIMITED)
         pieces = {
-            "minimal Flask app (bench/ceiling.py), WSGI call": call_app(ceiling_app),
-            "gateway app, publisher doing nothing": call_app(create_app(settings, NoPublisher())),
+            "minimal Flask app (bench/ceiling.py), WSGI call": request(ceiling_app),
+            "gateway app, publisher doing nothing": request(create_app(settings, NoPublisher())),
             "publish on the gateway's own link (gateway/broker_link.py)": lambda: link.publish(TOPIC, BODY),
             "publish through paho's network thread (gateway/publisher.py)": lambda: paho.publish(TOPIC, BODY),
-            "gateway app, publishing on its link": call_app(create_app(settings, link)),
+            "gateway app, publishing on its link": request(create_app(settings, link)),
         }
         print(f"CPU per call, median of {ROUNDS} x {CALLS} calls, pid {os.getpid()}:")
         for name, action in pieces.items():

@@ -4,6 +4,7 @@ import io
 import json
 import sys
 from dataclasses import dataclass
+from http import HTTPStatus
 from typing import Any
 from urllib.parse import unquote_to_bytes
 
@@ -12,17 +13,6 @@ from gateway.http1 import Head
 
 Status = str
 Headers = list[tuple[str, str]]
-REASONS = {
-    400: "Bad Request",
-    408: "Request Timeout",
-    413: "Content Too Large",
-    414: "URI Too Long",
-    417: "Expectation Failed",
-    431: "Request Header Fields Too Large",
-    500: "Internal Server Error",
-    501: "Not Implemented",
-    505: "HTTP Version Not Supported",
-}
 
 
 @dataclass
@@ -104,4 +94,4 @@ def error_answer(error: ApiError) -> tuple[Status, Headers, bytes]:
     """Return the status, headers and envelope body the gateway answers an error with."""
     payload = json.dumps({"error": {"code": error.code, "message": error.message}}).encode() + b"\n"
     headers = [("Content-Type", "application/json"), *error.headers().items()]
-    return f"{error.status} {REASONS.get(error.status, 'Error')}", headers, payload
+    return f"{error.status} {HTTPStatus(error.status).phrase}", headers, payload
