@@ -1,8 +1,10 @@
-"""The in-process rate-limit storage: limits' own counting, with its stale-entry sweep at most once a second."""
+"""The in-process rate-limit storage: limits' own counting rule on bounded windows, swept at most once a second."""
 
+import random
 import time
 from importlib.metadata import version
 
+import pytest
 from limits import parse
 from limits.storage import MemoryStorage, storage_from_string
 from limits.strategies import MovingWindowRateLimiter
@@ -47,3 +49,45 @@ def test_counting_is_unchanged_a_burst_then_refusal() -> None:
     limiter = MovingWindowRateLimiter(LazySweepMemoryStorage())
     limit = parse("10/10seconds")
     assert [limiter.hit(limit, "token") for _ in range(11)] == [True] * 10 + [False]
+
+
+class FakeClock:
+    """A time.time() that moves only when told to."""
+
+    def __init__(self) -> None:
+        self.now = 1_700_000_000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+@pytest.mark.parametrize(("limit", "expiry"), [(1, 1), (3, 2), (10, 10)])
+def test_hits_and_windows_match_limits_own_memory_storage(monkeypatch: pytest.MonkeyPatch, limit: int, expiry: int) -> None:
+    clock = FakeClock()
+    monkeypatch.setattr(time, "time", clock)
+    ours, theirs = LazySweepMemoryStorage(), MemoryStorage()
+    steps = random.Random(f"{limit}/{expiry}")
+    for _ in range(2000):
+        clock.now += steps.choice((0.0, 0.001, expiry / 7, expiry / 2, expiry, 3 * expiry))
+        amount = steps.choice((1, 1, 1, 2))
+        assert ours.acquire_entry("key", limit, expiry, amount) == theirs.acquire_entry("key", limit, expiry, amount)
+        our_start, our_count = ours.get_moving_window("key", limit, expiry)
+        their_start, their_count = theirs.get_moving_window("key", limit, expiry)
+        assert our_count == their_count
+        if our_count:  # with no hit in the window, each reports some older hit it keeps: never a reset in the future
+            assert our_start == their_start
+
+
+def test_a_window_keeps_at_most_limit_hits_and_the_sweep_drops_expired_ones(monkeypatch: pytest.MonkeyPatch) -> None:
+    clock = FakeClock()
+    monkeypatch.setattr(time, "time", clock)
+    storage = LazySweepMemoryStorage()
+    for n in range(50):
+        clock.now += 0.1
+        storage.acquire_entry(f"key-{n % 2}", 5, 1)
+    last_hit = clock.now
+    assert [len(storage.events[key]) for key in ("key-0", "key-1")] == [5, 5]
+    clock.now += 0.95  # key-1's last hit is 0.95 s old, key-0's 1.05 s
+    storage._MemoryStorage__expire_events()  # type: ignore[attr-defined]
+    assert list(storage.events) == ["key-1"]
+    assert list(storage.events["key-1"]) == [last_hit]
