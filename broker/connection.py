@@ -54,6 +54,7 @@ class Connection(asyncio.Protocol):
         "_buffer",
         "_next_id",
         "_opened_at",
+        "_replies",
         "_state",
         "_timer",
         "address",
@@ -81,6 +82,7 @@ class Connection(asyncio.Protocol):
         self._state = NEW
         self._timer: asyncio.TimerHandle | None = None
         self._buffer = bytearray()
+        self._replies: list[bytes] | None = None  # while handling received packets: answers to write together
         self._next_id = 0
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
@@ -126,6 +128,7 @@ class Connection(asyncio.Protocol):
         self._stop_timer()
         self.hub.lost(self)
         if self.transport is not None:
+            self._write_replies()
             self.transport.close()
 
     def _check_timeouts(self) -> None:
@@ -162,7 +165,12 @@ class Connection(asyncio.Protocol):
             self._timer = None
 
     def _drain_buffer(self) -> None:
+        # The answers to every packet of one read leave in one write: a gateway pipelining its publishes gets
+        # their receipts and PUBACKs in one segment, for one system call on each side.
         offset, limit = 0, self.hub.settings.max_packet_bytes
+        outermost = self._replies is None
+        if outermost:
+            self._replies = []
         try:
             while self._state in (NEW, CONNECTED):
                 frame = next_frame(self._buffer, offset, limit)
@@ -177,6 +185,20 @@ class Connection(asyncio.Protocol):
             self.close()
         finally:
             del self._buffer[:offset]
+            if outermost:
+                self._write_replies()
+
+    def _send(self, data: bytes) -> None:
+        """Write an answer to this client, together with the other answers of this read when there are any."""
+        if self._replies is None:
+            self.transport.write(data)  # type: ignore[union-attr]
+        else:
+            self._replies.append(data)
+
+    def _write_replies(self) -> None:
+        replies, self._replies = self._replies, None
+        if replies and self.transport is not None:
+            self.transport.write(b"".join(replies))
 
     def _handle(self, first_byte: int, body: bytes) -> None:
         packet_type = check_flags(first_byte)
@@ -188,15 +210,15 @@ class Connection(asyncio.Protocol):
             self._on_publish(first_byte & 0x0F, body)
         elif packet_type == SUBSCRIBE:
             packet_id, entries = parse_subscribe(body)
-            self.transport.write(encode_suback(packet_id, self.hub.subscribe(self, entries)))  # type: ignore[union-attr]
+            self._send(encode_suback(packet_id, self.hub.subscribe(self, entries)))
         elif packet_type == UNSUBSCRIBE:
             packet_id, filters = parse_unsubscribe(body)
             self.hub.unsubscribe(self, filters)
-            self.transport.write(encode_ack(UNSUBACK, packet_id))  # type: ignore[union-attr]
+            self._send(encode_ack(UNSUBACK, packet_id))
         elif packet_type == PINGREQ:
-            self.transport.write(PINGRESP_BYTES)  # type: ignore[union-attr]
+            self._send(PINGRESP_BYTES)
         elif packet_type == PUBREL:
-            self.transport.write(encode_ack(PUBCOMP, parse_packet_id(body)))  # type: ignore[union-attr]
+            self._send(encode_ack(PUBCOMP, parse_packet_id(body)))
         elif packet_type in (PUBACK, PUBREC, PUBCOMP):
             parse_packet_id(body)  # acknowledgements of our QoS 1 deliveries: nothing is kept to retry
         elif packet_type == DISCONNECT:
@@ -212,9 +234,9 @@ class Connection(asyncio.Protocol):
             puback = encode_ack(PUBACK, packet_id)  # type: ignore[arg-type]
             if self.is_gateway:  # the receipt precedes the PUBACK, in the same write (common/receipts.py)
                 puback = encode_publish(_RECEIPT_TOPIC, encode_receipt(packet_id, reached)) + puback  # type: ignore[arg-type]
-            self.transport.write(puback)  # type: ignore[union-attr]
+            self._send(puback)
         elif qos == 2:
-            self.transport.write(encode_ack(PUBREC, packet_id))  # type: ignore[union-attr,arg-type]
+            self._send(encode_ack(PUBREC, packet_id))  # type: ignore[arg-type]
 
     def _begin_login(self, connect: Connect) -> None:
         delay = self.hub.throttle.delay_s(self.address)
@@ -237,13 +259,13 @@ class Connection(asyncio.Protocol):
             self.will = (connect.will_topic, connect.will_message, min(connect.will_qos, 1))
         self._state = CONNECTED
         self._arm_timer()  # from the CONNECT deadline to the keep-alive one
-        self.transport.write(encode_connack(CONNACK_ACCEPTED))  # type: ignore[union-attr]
+        self._send(encode_connack(CONNACK_ACCEPTED))
         if self.transport.is_reading() is False:  # type: ignore[union-attr]
             self.transport.resume_reading()  # type: ignore[union-attr]
             self._drain_buffer()
 
     def _refuse(self, reply: bytes) -> None:
         if reply and self.transport is not None:
-            self.transport.write(reply)
+            self._send(reply)
         self.will = None
         self.close()

@@ -1,8 +1,10 @@
-"""One blocking MQTT 3.1.1 connection to the embedded broker, owned by one thread: publish, then read the answer.
+"""One MQTT 3.1.1 connection to the embedded broker, logged in as the gateway, used from one thread.
 
-The thread that publishes also reads the broker's answer, so a webhook costs one send and one receive and no
-hand-off to another thread. One message is in flight at a time, so the next packets on the connection are
-that message's delivery receipt and its PUBACK, which the broker writes together.
+Two ways to use it. publish() sends one message and reads until its answer: the thread that publishes also
+reads the broker's answer, so a webhook costs one send and one receive and no hand-off to another thread.
+Or pipelined (gateway/pipeline.py): queue() any number of messages, flush() them with one send, and collect
+answers() as they arrive, without waiting. Either way every message's answer is its delivery receipt
+followed by its PUBACK, which the broker writes together (common/receipts.py).
 """
 
 import select
@@ -58,6 +60,8 @@ class BrokerLink:
         self._sock = sock
         self._timeout_s = timeout_s
         self._buffer = bytearray()
+        self._outgoing = bytearray()  # queued PUBLISH packets, not sent yet
+        self._receipts: dict[int, int] = {}  # packet id -> devices reached, until its PUBACK arrives
         self._packet_id = 0
         self._poll = select.poll()
         self._poll.register(sock, select.POLLRDHUP)
@@ -86,26 +90,66 @@ class BrokerLink:
 
         Raise LinkTimeout or LinkDown (the link is then closed): the message may or may not have been routed.
         """
-        self._packet_id = self._packet_id % 0xFFFF + 1
         deadline = time.monotonic() + self._timeout_s
-        devices = None
         try:
-            try:
-                self._sock.sendall(encode_publish(topic.encode("utf-8"), payload, 1, self._packet_id))
-            except TimeoutError as err:
-                raise LinkTimeout("the broker did not take the message in time") from err
-            except OSError as err:
-                raise LinkDown(err.strerror or str(err)) from err
+            packet_id = self.queue(topic, payload)
+            self.flush()
             while True:
-                first, body = self._read_packet(deadline)
-                kind = first >> 4
-                if kind == PUBLISH:
-                    devices = self._receipt(first, body, devices)
-                elif kind == PUBACK and parse_packet_id(body) == self._packet_id:
-                    return devices
+                answer = self._answer(*self._read_packet(deadline))
+                if answer is not None and answer[0] == packet_id:
+                    return answer[1]
         except BaseException:
             self.close()
             raise
+
+    def queue(self, topic: str, payload: bytes) -> int:
+        """Queue a QoS 1 PUBLISH for the next flush() and return its packet id."""
+        self._packet_id = self._packet_id % 0xFFFF + 1
+        self._outgoing += encode_publish(topic.encode("utf-8"), payload, 1, self._packet_id)
+        return self._packet_id
+
+    def flush(self) -> None:
+        """Send every queued PUBLISH; raise LinkTimeout or LinkDown (the link is then closed)."""
+        if not self._outgoing:
+            return
+        outgoing, self._outgoing = self._outgoing, bytearray()
+        try:
+            self._sock.sendall(outgoing)
+        except TimeoutError as err:
+            self.close()
+            raise LinkTimeout("the broker did not take the message in time") from err
+        except OSError as err:
+            self.close()
+            raise LinkDown(err.strerror or str(err)) from err
+
+    def answers(self) -> list[tuple[int, int | None]]:
+        """Read what the broker has sent, without waiting: (packet id, devices reached or None) per PUBACK.
+
+        Raise LinkDown (the link is then closed) when the broker closed the connection or broke the protocol.
+        """
+        try:
+            try:
+                chunk = self._sock.recv(READ_BYTES, socket.MSG_DONTWAIT)
+            except (BlockingIOError, InterruptedError):
+                return []
+            except OSError as err:
+                raise LinkDown(err.strerror or str(err)) from err
+            if not chunk:
+                raise LinkDown("the broker closed the connection")
+            self._buffer += chunk
+            answers = []
+            while (packet := self._next_packet()) is not None:
+                answer = self._answer(*packet)
+                if answer is not None:
+                    answers.append(answer)
+            return answers
+        except BaseException:
+            self.close()
+            raise
+
+    def fileno(self) -> int:
+        """Return the socket's file descriptor, for a selector."""
+        return self._sock.fileno()
 
     def peer_closed(self) -> bool:
         """Return True when the broker has closed (or reset) the connection, without waiting."""
@@ -123,26 +167,38 @@ class BrokerLink:
             pass
         self._sock.close()
 
-    def _receipt(self, first: int, body: bytes, devices: int | None) -> int | None:
+    def _answer(self, first: int, body: bytes) -> tuple[int, int | None] | None:
+        """Take in one packet from the broker; return (packet id, devices reached or None) for a PUBACK."""
+        kind = first >> 4
+        if kind == PUBACK:
+            packet_id = parse_packet_id(body)
+            return packet_id, self._receipts.pop(packet_id, None)
+        if kind == PUBLISH:
+            try:
+                topic, _, payload, _ = parse_publish(first & 0x0F, body)
+                if topic == RECEIPT_TOPIC:
+                    packet_id, devices = decode_receipt(payload)
+                    self._receipts[packet_id] = devices
+            except (MalformedPacket, ValueError) as err:
+                raise LinkDown(f"malformed delivery receipt: {err}") from err
+        return None
+
+    def _next_packet(self) -> tuple[int, bytes] | None:
         try:
-            topic, _, payload, _ = parse_publish(first & 0x0F, body)
-            if topic != RECEIPT_TOPIC:
-                return devices
-            packet_id, count = decode_receipt(payload)
-        except (MalformedPacket, ValueError) as err:
-            raise LinkDown(f"malformed delivery receipt: {err}") from err
-        return count if packet_id == self._packet_id else devices
+            frame = next_frame(self._buffer, 0, MAX_PACKET_BYTES)
+        except MalformedPacket as err:
+            raise LinkDown(f"malformed packet from the broker: {err}") from err
+        if frame is None:
+            return None
+        first, body, end = frame
+        del self._buffer[:end]
+        return first, body
 
     def _read_packet(self, deadline: float) -> tuple[int, bytes]:
         while True:
-            try:
-                frame = next_frame(self._buffer, 0, MAX_PACKET_BYTES)
-            except MalformedPacket as err:
-                raise LinkDown(f"malformed packet from the broker: {err}") from err
-            if frame is not None:
-                first, body, end = frame
-                del self._buffer[:end]
-                return first, body
+            packet = self._next_packet()
+            if packet is not None:
+                return packet
             if time.monotonic() >= deadline:
                 raise LinkTimeout("the broker did not answer in time")
             try:
@@ -154,4 +210,3 @@ class BrokerLink:
             if not chunk:
                 raise LinkDown("the broker closed the connection")
             self._buffer += chunk
-
