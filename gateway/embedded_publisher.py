@@ -1,10 +1,12 @@
-"""Publish to the embedded broker over one blocking connection per request thread, and read its receipts.
+"""Publish to the embedded broker over one blocking connection per request thread, or the worker's pipeline.
 
 Each gunicorn request thread opens its own link (gateway/broker_link.py) on first use and keeps it. paho's
 single network thread, which every request handed its message to and waited on, cost ~0.5 ms of CPU per
 webhook (docs/PERFORMANCE.md); here a webhook is one send and one receive on the request's own thread.
 Links are opened on demand: after a failure, threads fail fast for a jittered, growing delay before one of
 them tries again, so a broker that is down costs a connection attempt per delay, not one per webhook.
+In the gateway's own worker, requests publish through the worker's pipeline instead (gateway/pipeline.py),
+one link per worker with many messages in flight; its link opens and fails by the same rules.
 """
 
 import logging
@@ -12,11 +14,15 @@ import os
 import threading
 import time
 import weakref
+from typing import TYPE_CHECKING
 
 from gateway.broker_link import BrokerLink, LinkDown, LinkTimeout, LoginRefused
 from gateway.errors import BrokerTimeout, BrokerUnavailable
 from gateway.reconnect import RepeatFilter, client_id, retry_delay
 from gateway.settings import BrokerSettings
+
+if TYPE_CHECKING:
+    from gateway.pipeline import Pipeline
 
 log = logging.getLogger("gateway.publisher")
 
@@ -32,7 +38,8 @@ class EmbeddedPublisher:
     def __init__(self, broker: BrokerSettings, publish_timeout_s: float) -> None:
         """Open nothing yet: each thread connects on its first publish."""
         self._broker = broker
-        self._timeout_s = publish_timeout_s
+        self.timeout_s = publish_timeout_s
+        self.pipeline: Pipeline | None = None  # set by the gateway's worker, for its request greenlets
         self._where = f"{broker.host}:{broker.port}"
         self._lock = threading.Lock()  # guards everything below
         self._local = threading.local()  # .link: this thread's BrokerLink
@@ -47,7 +54,9 @@ class EmbeddedPublisher:
 
     @property
     def connected(self) -> bool:
-        """Return True when this thread has, or can open, a link to the broker."""
+        """Return True when this thread (or the worker's pipeline) has, or can open, a link to the broker."""
+        if self.pipeline is not None:
+            return self.pipeline.connected
         try:
             self._link()
         except BrokerUnavailable:
@@ -78,15 +87,18 @@ class EmbeddedPublisher:
 
     def publish(self, topic: str, payload: bytes) -> bool | None:
         """Publish at QoS 1 and return True (a device got it), False (none subscribed) or None (unknown)."""
+        if self.pipeline is not None and self.pipeline.can_wait():
+            devices = self.pipeline.publish(topic, payload)
+            return None if devices is None else devices > 0
         link = self._link()
         try:
             devices = link.publish(topic, payload)
         except LinkTimeout:
-            self._forget(link)
+            self.forget(link)
             raise BrokerTimeout() from None
         except LinkDown as err:
-            self._forget(link)
-            self._lost(str(err))
+            self.forget(link)
+            self.lost(str(err))
             raise BrokerUnavailable(DROPPED) from None
         return None if devices is None else devices > 0
 
@@ -95,19 +107,21 @@ class EmbeddedPublisher:
         if link is not None and not link.closed:
             if not link.peer_closed():
                 return link
-            self._forget(link)
-            self._lost("the broker closed the connection")
-        return self._connect()
+            self.forget(link)
+            self.lost("the broker closed the connection")
+        self._local.link = link = self.open_link()
+        return link
 
-    def _connect(self) -> BrokerLink:
+    def open_link(self) -> BrokerLink:
+        """Open a link, or raise BrokerUnavailable at once while the back-off after a failure lasts."""
         with self._lock:
             now = time.monotonic()
             if self._failures:  # after a failure, one thread tries at a time, once the delay has passed
                 if now < self._retry_at:
                     raise BrokerUnavailable()
-                self._retry_at = now + self._timeout_s
+                self._retry_at = now + self.timeout_s
         try:
-            link = BrokerLink.open(self._broker, client_id(), self._timeout_s)
+            link = BrokerLink.open(self._broker, client_id(), self.timeout_s)
         except LoginRefused as err:
             self._failed(
                 f"the MQTT broker at {self._where} refused the gateway's login (CONNACK {err.return_code}); "
@@ -123,7 +137,6 @@ class EmbeddedPublisher:
             self._retry_at, self._failures = 0.0, 0
             self._repeats.reset()
             first, self._healthy = not self._healthy, True
-        self._local.link = link
         # One line per recovery, not one per thread.
         log.log(logging.INFO if first else logging.DEBUG, "connected to the MQTT broker at %s (MQTT 3.1.1)", self._where)
         return link
@@ -136,13 +149,15 @@ class EmbeddedPublisher:
             level = self._repeats.level(problem)
         log.log(level, "%s", problem)
 
-    def _lost(self, reason: str) -> None:
+    def lost(self, reason: str) -> None:
+        """Note that an open link broke (one warning until the next successful connection)."""
         with self._lock:
             was_healthy, self._healthy = self._healthy, False
         if was_healthy:
             log.warning("lost the connection to the MQTT broker at %s (%s); reconnecting", self._where, reason)
 
-    def _forget(self, link: BrokerLink) -> None:
+    def forget(self, link: BrokerLink) -> None:
+        """Close a link and stop counting it."""
         link.close()
         with self._lock:
             self._links.discard(link)

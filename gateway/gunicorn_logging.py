@@ -3,6 +3,7 @@
 import logging
 import os
 import re
+import select
 import traceback
 from datetime import timedelta
 from typing import Any
@@ -23,6 +24,7 @@ _QUERY = re.compile(r"\?\S*")
 _BEARER = re.compile(r"(?i)bearer\s+\S+")
 _CLIENT_ADDRESS = re.compile(r"\bip=\S*?(?=:?\s|:?$)")
 STDOUT = 1  # gunicorn's accesslog "-"
+PIPE_BUF_BYTES = select.PIPE_BUF  # a write() of up to this much is never interleaved with another on a pipe
 
 
 def client_addresses_enabled() -> bool:
@@ -38,6 +40,23 @@ def redact(text: str, keep_addresses: bool = False) -> str:
     if not keep_addresses:
         text = _CLIENT_ADDRESS.sub("ip=<redacted>", text)
     return text
+
+
+def pipe_sized(lines: list[str]) -> list[str]:
+    """Join lines into as few chunks as keep each within PIPE_BUF_BYTES (a longer line is a chunk of its own)."""
+    chunks: list[str] = []
+    current: list[str] = []
+    size = 0
+    for line in lines:
+        length = len(line.encode("utf-8", "replace"))
+        if current and size + length > PIPE_BUF_BYTES:
+            chunks.append("".join(current))
+            current, size = [], 0
+        current.append(line)
+        size += length
+    if current:
+        chunks.append("".join(current))
+    return chunks
 
 
 class RedactingFilter(logging.Filter):
@@ -71,6 +90,7 @@ class PrivateLogger(Logger):
         # gunicorn's general path builds every atom, headers included, and takes the logging lock: ~15 % of a
         # worker's time under load (docs/PERFORMANCE.md). Any other format or destination takes that path.
         self._direct_access: bool | None = None
+        self._held: list[str] | None = None  # lines kept for one write (hold_access_lines)
         if cfg.accesslog == "-" and not custom_logging and cfg.access_log_format in formats:
             self._direct_access = formats[cfg.access_log_format]
 
@@ -85,7 +105,27 @@ class PrivateLogger(Logger):
         line = f"{environ.get('REQUEST_METHOD')} {environ.get(LOG_PATH_KEY, '-')} {status} {sent} {milliseconds}ms\n"
         if self._direct_access:
             line = f"{environ.get('REMOTE_ADDR', '-')} {line}"
+        if self._held is not None:
+            self._held.append(line)
+            return
+        self._write(line)
+
+    def hold_access_lines(self) -> None:
+        """From now on keep direct access lines until flush_access_lines() (the gateway's worker: once per turn)."""
+        if self._direct_access is not None:
+            self._held = []
+
+    def flush_access_lines(self) -> None:
+        """Write the access lines kept so far, in as few writes as keep each one atomic on a pipe."""
+        held = self._held
+        if not held:
+            return
+        for chunk in pipe_sized(held):
+            self._write(chunk)
+        held.clear()
+
+    def _write(self, lines: str) -> None:
         try:
-            os.write(STDOUT, line.encode("utf-8", "replace"))
+            os.write(STDOUT, lines.encode("utf-8", "replace"))
         except OSError:
             self.error(traceback.format_exc())

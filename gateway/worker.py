@@ -3,8 +3,14 @@
 gunicorn's own workers spend ~0.4 ms of CPU per request on this gateway's machines before Flask runs (thread
 hand-offs, re-registering sockets, their general parser and response writer); this one reads requests
 without blocking, parses them strictly (gateway/http1.py), calls the Flask app in the loop's own thread and
-writes the answer with one send. A slow client costs a buffer, not a thread. The app blocks only while the
-embedded broker answers a publish (a fraction of a millisecond); more worker processes overlap those waits.
+writes the answer with one send. A slow client costs a buffer, not a thread.
+
+Each request runs in its own greenlet. With the embedded broker, a publish queues the message on the
+worker's pipeline (gateway/pipeline.py) and hands control back to the loop (the hub), which serves other
+requests meanwhile; the broker's answer resumes the request. Nothing else in a request waits: a blocking call
+(an external broker through paho, Redis for shared rate limits) blocks the whole worker while it lasts.
+Only the hub starts or resumes request greenlets; requests that become whole are queued and run once the
+turn's events are handled, and then the turn's publishes leave in one send.
 """
 
 import errno
@@ -13,13 +19,18 @@ import selectors
 import socket
 import sys
 import time
+from collections import deque
 from dataclasses import dataclass, field
 from datetime import timedelta
 
+from greenlet import greenlet
 from gunicorn.workers.base import Worker
 
+from gateway.embedded_publisher import EmbeddedPublisher
 from gateway.errors import ApiError, HttpError, InternalError
 from gateway.http1 import Head, HttpProblem, encode_response, parse_head, take_chunked
+from gateway.pipeline import Pipeline
+from gateway.views import PUBLISHER_KEY
 from gateway.wsgi_call import Answer, RequestHeaders, call_app, environ_for, error_answer
 
 READ_BYTES = 65536
@@ -28,6 +39,17 @@ ACCEPT_PER_TURN = 8
 EVENTS_PER_TURN = 64
 DEFAULT_BODY_LIMIT = 1_048_576
 CONTINUE = b"HTTP/1.1 100 Continue\r\n\r\n"
+
+
+@dataclass
+class Request:
+    """A request that has arrived whole, waiting for the hub to run it."""
+
+    client: "Client"
+    head: Head
+    body: bytes
+    force_close: bool
+    arrived: float
 
 
 @dataclass(eq=False)
@@ -40,6 +62,8 @@ class Client:
     outbox: bytes = b""
     head: Head | None = None
     continued: bool = False
+    busy: bool = False  # a request of this connection is being served (its greenlet runs or waits)
+    ended: bool = False  # the client closed its side while a request was being served
     closing: bool = False
     active_at: float = field(default_factory=time.monotonic)  # last byte read or answer written
     request_started: float | None = None  # when the first byte of the request being read arrived
@@ -48,12 +72,24 @@ class Client:
 class WebhookWorker(Worker):
     """Serve HTTP/1.x on gunicorn's listeners from one thread (see the module docstring)."""
 
+    def load_wsgi(self) -> None:
+        """Load the app, and give an embedded broker's publisher this worker's pipeline (before post_worker_init)."""
+        super().load_wsgi()
+        self.selector = selectors.DefaultSelector()
+        self.pipeline: Pipeline | None = None
+        publisher = getattr(self.wsgi, "extensions", {}).get(PUBLISHER_KEY)
+        if isinstance(publisher, EmbeddedPublisher):
+            publisher.pipeline = self.pipeline = Pipeline(publisher, self.selector)
+
     def run(self) -> None:
         """Accept, read, serve and write until told to stop, then let open requests finish."""
         if self.cfg.is_ssl:
             self.log.error("the gateway's worker does not terminate TLS; put TLS in front of it (see the README)")
             sys.exit(1)
-        self.selector = selectors.DefaultSelector()
+        self.ready: deque[Request] = deque()
+        # Access lines leave once per turn (gateway/gunicorn_logging.py), not one write per request.
+        getattr(self.log, "hold_access_lines", lambda: None)()
+        self._flush_access_lines = getattr(self.log, "flush_access_lines", lambda: None)
         self.clients: set[Client] = set()
         self.accepting = False
         self.accept_paused_until = 0.0
@@ -68,7 +104,7 @@ class WebhookWorker(Worker):
                 self.notify()
                 notified_at = now
             self._accept_if_room()
-            self._dispatch(1.0)
+            self._turn(1.0)
             if time.monotonic() - swept_at >= 1.0:
                 swept_at = self._sweep()
             if self.ppid != os.getppid():
@@ -88,6 +124,21 @@ class WebhookWorker(Worker):
                 self.selector.unregister(listener)
         self.accepting = want
 
+    def _turn(self, timeout: float) -> None:
+        """Wait for events (at most timeout s), handle them, run the requests that became whole, send publishes."""
+        pipeline = self.pipeline
+        if pipeline is not None and (deadline := pipeline.next_deadline()) is not None:
+            timeout = max(0.0, min(timeout, deadline - time.monotonic()))
+        self._dispatch(timeout)
+        while self.ready:
+            # Each request in its own greenlet, started from the hub: it returns here when it is answered or
+            # when it waits for the broker.
+            greenlet(self._answer).switch(self.ready.popleft())
+        if pipeline is not None:
+            pipeline.flush()
+            pipeline.expire(time.monotonic())
+        self._flush_access_lines()
+
     def _dispatch(self, timeout: float) -> None:
         try:
             events = self.selector.select(timeout)
@@ -100,8 +151,11 @@ class WebhookWorker(Worker):
             if key.data is None:
                 self._accept(key.fileobj)  # type: ignore[arg-type]
                 continue
+            if key.data is self.pipeline:
+                self.pipeline.on_readable()  # type: ignore[union-attr]
+                continue
             if served == EVENTS_PER_TURN:
-                break
+                continue
             served += 1
             if mask & selectors.EVENT_WRITE:
                 self._flush(key.data)
@@ -142,7 +196,11 @@ class WebhookWorker(Worker):
             return
         except OSError:
             data = b""
-        if not data:  # the client closed (or reset) its side: nothing more to answer
+        if not data:  # the client closed (or reset) its side
+            if client.busy:  # answer the request in progress, then close (and stop hearing the end meanwhile)
+                client.ended = True
+                self.selector.unregister(client.sock)
+                return
             self._close(client)
             return
         client.inbox += data
@@ -152,8 +210,8 @@ class WebhookWorker(Worker):
         self._serve_ready(client)
 
     def _serve_ready(self, client: Client) -> None:
-        """Serve every whole request in the inbox, in order, while nothing waits to be written."""
-        while client.inbox and not client.outbox and not client.closing:
+        """Queue the next whole request in the inbox, unless one is being served or an answer waits to be written."""
+        while client.inbox and not client.outbox and not client.closing and not client.busy:
             try:
                 if client.head is None:
                     client.head = parse_head(client.inbox)
@@ -196,8 +254,14 @@ class WebhookWorker(Worker):
             self._write(client, CONTINUE)
 
     def _respond(self, client: Client, head: Head, body: bytes, force_close: bool) -> None:
-        started = time.monotonic()
-        environ = environ_for(head, body, client.address, self.server)
+        client.busy = True
+        self.ready.append(Request(client, head, body, force_close, time.monotonic()))
+
+    def _answer(self, request: Request) -> None:
+        """In the request's greenlet: call the app, write its answer, queue the connection's next request."""
+        client, head = request.client, request.head
+        force_close = request.force_close
+        environ = environ_for(head, request.body, client.address, self.server)
         try:
             status, headers, payload = call_app(self.wsgi, environ)
         except Exception as err:  # the app's own handlers answer its errors; this is a failure outside them
@@ -209,12 +273,14 @@ class WebhookWorker(Worker):
         if self.nr >= self.max_requests and self.alive:
             self.log.info("Autorestarting worker after current request.")
             self.alive = False
-        keep_alive = head.keep_alive and not force_close and self.alive
+        keep_alive = head.keep_alive and not force_close and not client.ended and self.alive
         head_only = head.method == "HEAD"
-        client.closing = not keep_alive
+        client.busy, client.closing = False, not keep_alive
         self._write(client, encode_response(status, headers, payload, keep_alive, head_only))
         answer = Answer(status, headers, 0 if head_only else len(payload))
-        self.log.access(answer, RequestHeaders(head.headers), environ, timedelta(seconds=time.monotonic() - started))
+        took = timedelta(seconds=time.monotonic() - request.arrived)
+        self.log.access(answer, RequestHeaders(head.headers), environ, took)
+        self._serve_ready(client)  # a request pipelined behind this one
 
     def _refuse(self, client: Client, error: ApiError) -> None:
         """Answer a request that cannot be served, and close the connection once the answer is out."""
@@ -239,7 +305,11 @@ class WebhookWorker(Worker):
         client.outbox = client.outbox[sent:]
         client.active_at = time.monotonic()
         if client.outbox:
-            self.selector.modify(client.sock, selectors.EVENT_WRITE, client)
+            if client.ended:  # no longer registered (see _read)
+                self.selector.register(client.sock, selectors.EVENT_WRITE, client)
+                client.ended = False
+            else:
+                self.selector.modify(client.sock, selectors.EVENT_WRITE, client)
             return
         if client.closing:
             self._close(client)
@@ -252,6 +322,8 @@ class WebhookWorker(Worker):
         """Close idle keep-alive connections, time out requests that do not arrive whole, drop stuck writers."""
         now = time.monotonic()
         for client in list(self.clients):
+            if client.busy:
+                continue  # its wait for the broker ends by itself (PUBLISH_TIMEOUT_S, gateway/pipeline.py)
             if client.outbox:
                 if now - client.active_at > self.cfg.timeout:
                     self._close(client)
@@ -285,12 +357,15 @@ class WebhookWorker(Worker):
         deadline = time.monotonic() + self.cfg.graceful_timeout
         while True:
             for client in list(self.clients):
-                if not client.outbox and client.request_started is None:
+                if not client.busy and not client.outbox and client.request_started is None:
                     self._close(client)  # idle: nothing to finish
             if not self.clients or time.monotonic() >= deadline:
                 break
             self.notify()
-            self._dispatch(0.2)
+            self._turn(0.2)
+        if self.pipeline is not None:
+            self.pipeline.close()  # requests still waiting are answered 503
+        self._flush_access_lines()
         for client in list(self.clients):
             self._close(client)
         self.selector.close()

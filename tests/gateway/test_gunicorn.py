@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from gateway.gunicorn_logging import redact
+from gateway.gunicorn_logging import PIPE_BUF_BYTES, pipe_sized, redact
 from tests.gateway.conftest import Mosquitto
 from tests.support.embedded import TEST_SECRET, EmbeddedBroker
 from tests.support.processes import Process, procfile_command
@@ -160,3 +160,14 @@ def test_redact_removes_what_may_carry_a_token_or_address(line: str, expected: s
 
 def test_redact_can_keep_client_addresses() -> None:
     assert redact("Invalid request from ip=10.1.2.3: x", keep_addresses=True) == "Invalid request from ip=10.1.2.3: x"
+
+
+def test_access_lines_kept_for_a_turn_leave_in_chunks_a_pipe_never_interleaves() -> None:
+    lines = [f"POST /cloud 200 {n} 1ms\n" for n in range(1000)]
+    chunks = pipe_sized(lines)
+    assert "".join(chunks) == "".join(lines)
+    assert all(len(chunk.encode()) <= PIPE_BUF_BYTES and chunk.endswith("\n") for chunk in chunks)
+    assert len(chunks) < 10  # about 24 KB: a handful of writes, not a thousand
+    long_line = "x" * (PIPE_BUF_BYTES + 1) + "\n"
+    assert pipe_sized(["a\n", long_line, "b\n"]) == ["a\n", long_line, "b\n"]
+    assert pipe_sized([]) == []

@@ -1,0 +1,181 @@
+"""The worker's pipeline to the embedded broker (gateway/pipeline.py), through a real gunicorn worker and broker process.
+
+The broker is a separate process so that it can be frozen (SIGSTOP): connected, but answering nothing.
+"""
+
+import secrets
+import signal
+import socket
+import time
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack
+from dataclasses import dataclass
+
+import pytest
+
+from tests.gateway.test_worker import read_answer, webhook
+from tests.support.clients import Clients
+from tests.support.processes import Process, start_broker, start_gateway
+from tests.support.relays import Relay
+
+
+@dataclass
+class Relayed:
+    """A broker process and a one-worker gateway in front of it."""
+
+    broker: Process
+    broker_port: int
+    secret: str
+    gateway: Process
+    port: int
+    devices: Clients
+
+    def connect(self) -> socket.socket:
+        """Open a client connection to the gateway."""
+        return socket.create_connection(("127.0.0.1", self.port), timeout=10)
+
+    def freeze(self) -> None:
+        """Stop the broker process: its connections stay open, and it answers nothing."""
+        self.broker.popen.send_signal(signal.SIGSTOP)
+
+    def thaw(self) -> None:
+        """Let the broker process run again."""
+        self.broker.popen.send_signal(signal.SIGCONT)
+
+    def health_within(self, seconds: float) -> None:
+        """Ask GET /healthz on a new connection and assert the 200 comes within seconds.
+
+        The single worker handles what arrived earlier first, so afterwards every request sent before it has
+        been read and is waiting for the broker.
+        """
+        with self.connect() as sock:
+            started = time.monotonic()
+            sock.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
+            assert read_answer(sock, bytearray()).status == 200
+            assert time.monotonic() - started < seconds
+
+
+@pytest.fixture
+def relayed() -> Iterator[Callable[..., Relayed]]:
+    """Start a broker process and a gateway with one worker and the given PUBLISH_TIMEOUT_S."""
+    with ExitStack() as stack:
+
+        def start(publish_timeout_s: float) -> Relayed:
+            secret = secrets.token_urlsafe(24)
+            broker, broker_port = start_broker({"GATEWAY_SECRET": secret})
+            stack.callback(broker.stop)
+            stack.callback(broker.popen.send_signal, signal.SIGCONT)  # runs first: a frozen broker cannot stop
+            env = {
+                "GATEWAY_SECRET": secret,
+                "MQTT_PORT": str(broker_port),
+                "PUBLISH_TIMEOUT_S": str(publish_timeout_s),
+                "RATE_LIMIT_PER_TOKEN": "100000/minute",
+                "RATE_LIMIT_PER_ADDRESS": "100000/minute",
+            }
+            gateway, port = start_gateway(env, workers=1)
+            stack.callback(gateway.stop)
+            gateway.wait_for("connected to the MQTT broker")
+            devices = Clients(Relay("embedded", "127.0.0.1", broker_port, broker_port, "gateway", secret))
+            stack.callback(devices.close_all)
+            return Relayed(broker, broker_port, secret, gateway, port, devices)
+
+        yield start
+
+
+def send_all(relayed: Relayed, tokens: list[str], stack: ExitStack) -> list[socket.socket]:
+    """Send one webhook per token, each on its own connection, and return the connections."""
+    connections = []
+    for n, token in enumerate(tokens):
+        sock = stack.enter_context(relayed.connect())
+        sock.sendall(webhook(token, body=b'{"text":"n%d"}' % n))
+        connections.append(sock)
+    return connections
+
+
+def test_a_worker_waiting_on_the_broker_serves_other_requests_and_each_gets_its_own_receipt(
+    relayed: Callable[..., Relayed],
+) -> None:
+    system = relayed(publish_timeout_s=10)
+    present = [f"pipeline-present-{n:02d}-{secrets.token_hex(4)}" for n in range(10)]
+    absent = [f"pipeline-absent-{n:02d}-{secrets.token_hex(4)}" for n in range(10)]
+    clocks = {token: system.devices.device(token) for token in present}
+    for token, clock in clocks.items():
+        assert clock.subscribe(f"awtrix/{token}/#") == [0]
+    tokens = [token for pair in zip(present, absent, strict=True) for token in pair]
+    with ExitStack() as stack:
+        system.freeze()
+        connections = send_all(system, tokens, stack)
+        # Twenty publishes wait for the frozen broker; the single worker still answers anything else at once.
+        system.health_within(2.0)
+        system.thaw()
+        answers = [read_answer(sock, bytearray()) for sock in connections]
+    for n, (token, answer) in enumerate(zip(tokens, answers, strict=True)):
+        if token in clocks:
+            assert (answer.status, answer.json()) == (200, {"delivered": True, "mode": "notify"})
+            clocks[token].expect_only(f"awtrix/{token}/notify", b'{"text":"n%d"}' % n)
+        else:
+            assert (answer.status, answer.json()["reason"]) == (202, "no_device_connected")
+
+
+def test_silent_broker_answers_every_waiting_request_503_broker_timeout_then_a_new_link_delivers(
+    relayed: Callable[..., Relayed],
+) -> None:
+    system = relayed(publish_timeout_s=0.5)
+    token = f"pipeline-timeout-{secrets.token_hex(4)}"
+    clock = system.devices.device(token)
+    assert clock.subscribe(f"awtrix/{token}/#") == [0]
+    with ExitStack() as stack:
+        system.freeze()
+        started = time.monotonic()
+        connections = send_all(system, [token] * 5, stack)
+        answers = [read_answer(sock, bytearray()) for sock in connections]
+        waited = time.monotonic() - started
+        system.thaw()
+    assert [(answer.status, answer.json()["error"]["code"]) for answer in answers] == [(503, "broker_timeout")] * 5
+    assert all(answer.headers["retry-after"] == "1" for answer in answers)
+    assert 0.5 <= waited < 3.0
+    # The link was given up; the next webhook opens a new one and is delivered.
+    with system.connect() as sock:
+        sock.sendall(webhook(token, body=b'{"text":"after"}'))
+        assert read_answer(sock, bytearray()).json() == {"delivered": True, "mode": "notify"}
+    system.gateway.wait_for(r"\[INFO\] gateway.publisher: connected to the MQTT broker")
+
+
+def test_broker_that_dies_under_waiting_requests_gets_them_503_broker_unavailable(
+    relayed: Callable[..., Relayed],
+) -> None:
+    system = relayed(publish_timeout_s=10)
+    tokens = [f"pipeline-dies-{n}-{secrets.token_hex(4)}" for n in range(3)]
+    with ExitStack() as stack:
+        system.freeze()
+        connections = send_all(system, tokens, stack)
+        system.health_within(2.0)
+        started = time.monotonic()
+        system.broker.popen.kill()  # its sockets close: the gateway's link ends under the waiting requests
+        answers = [read_answer(sock, bytearray()) for sock in connections]
+    assert time.monotonic() - started < 5.0
+    for answer in answers:
+        assert (answer.status, answer.json()["error"]["code"]) == (503, "broker_unavailable")
+        assert "may still arrive" in answer.json()["error"]["message"]
+    system.gateway.wait_for("lost the connection to the MQTT broker")
+
+
+def test_client_that_closes_its_side_while_its_publish_waits_still_gets_the_answer(
+    relayed: Callable[..., Relayed],
+) -> None:
+    system = relayed(publish_timeout_s=10)
+    token = f"pipeline-half-closed-{secrets.token_hex(4)}"
+    clock = system.devices.device(token)
+    assert clock.subscribe(f"awtrix/{token}/#") == [0]
+    with system.connect() as sock:
+        system.freeze()
+        sock.sendall(webhook(token))
+        sock.shutdown(socket.SHUT_WR)
+        system.health_within(2.0)  # the worker has read the request and the end of the connection by now
+        system.thaw()
+        buffer = bytearray()
+        answer = read_answer(sock, buffer)
+        assert (answer.status, answer.json()) == (200, {"delivered": True, "mode": "notify"})
+        assert answer.headers["connection"] == "close"
+        assert sock.recv(1) == b""  # then the connection is closed
+    clock.expect_only(f"awtrix/{token}/notify", b'{"text":"hi"}')
