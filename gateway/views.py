@@ -1,8 +1,10 @@
 """Serve the webhook, health and API description endpoints: parse, publish, answer."""
 
+import functools
 from typing import Protocol
 
-from flask import Blueprint, current_app, request
+from flask import Blueprint, Flask, Response, current_app, request
+from flask.json.provider import JSONProvider
 from flask.typing import ResponseReturnValue
 
 from gateway.errors import BrokerUnavailable
@@ -12,6 +14,8 @@ from gateway.validation import RawWebhook, parse_webhook
 
 SETTINGS_KEY = "gateway.settings"
 PUBLISHER_KEY = "gateway.publisher"
+# Distinct webhook answers kept encoded: one per answer and mode, and custom/<app> modes are many.
+ENCODED_ANSWERS = 1024
 
 blueprint = Blueprint("gateway", __name__)
 
@@ -32,25 +36,28 @@ class Publisher(Protocol):
 @blueprint.post("/cloud", provide_automatic_options=False)
 def cloud() -> ResponseReturnValue:
     """Validate a webhook and publish its payload to the device's topic."""
-    settings = _settings()
+    app: Flask = current_app._get_current_object()  # type: ignore[attr-defined]
+    settings: GatewaySettings = app.extensions[SETTINGS_KEY]
+    args, headers = request.args, request.headers
     raw = RawWebhook(
-        query_tokens=request.args.getlist("token"),
-        authorization=request.headers.get("Authorization"),
-        mode=request.args.get("mode"),
-        content_type=request.headers.get("Content-Type"),
+        query_tokens=args.getlist("token"),
+        authorization=headers.get("Authorization"),
+        mode=args.get("mode"),
+        content_type=headers.get("Content-Type"),
         body=request.get_data(cache=False),
     )
     webhook = parse_webhook(raw, settings)
-    delivered = _publisher().publish(webhook.topic, webhook.payload)
+    publisher: Publisher = app.extensions[PUBLISHER_KEY]
+    delivered = publisher.publish(webhook.topic, webhook.payload)
     if settings.hide_presence:
         # Same answer whether or not a device is connected, so a token reveals nothing about its owner.
-        return {"accepted": True, "mode": webhook.mode}, 200
+        return json_answer(app, 200, accepted=True, mode=webhook.mode)
     if delivered is None:
-        return {"delivered": None, "reason": "broker_gives_no_delivery_signal", "mode": webhook.mode}, 200
+        return json_answer(app, 200, delivered=None, reason="broker_gives_no_delivery_signal", mode=webhook.mode)
     if not delivered:
         # 2xx on purpose: IFTTT disables applets whose actions keep failing.
-        return {"delivered": False, "reason": "no_device_connected", "mode": webhook.mode}, 202
-    return {"delivered": True, "mode": webhook.mode}, 200
+        return json_answer(app, 202, delivered=False, reason="no_device_connected", mode=webhook.mode)
+    return json_answer(app, 200, delivered=True, mode=webhook.mode)
 
 
 @blueprint.get("/healthz")
@@ -65,6 +72,19 @@ def healthz() -> ResponseReturnValue:
 def openapi() -> ResponseReturnValue:
     """Describe this gateway's HTTP API, as configured, in OpenAPI 3.1."""
     return openapi_document(_settings()), 200
+
+
+def json_answer(app: Flask, status: int, **fields: object) -> Response:
+    """Return the response Flask makes of (fields, status), byte for byte, encoding each distinct one only once."""
+    body, content_type = _encoded(app.json, app.debug, tuple(fields.items()))
+    return app.response_class(body, status=status, content_type=content_type)
+
+
+@functools.lru_cache(maxsize=ENCODED_ANSWERS)
+def _encoded(provider: JSONProvider, debug: bool, fields: tuple[tuple[str, object], ...]) -> tuple[bytes, str]:
+    # Encoded by Flask itself, whose JSON provider decides the bytes: sorted keys, compact unless in debug mode.
+    response = provider.response(dict(fields))
+    return response.get_data(), response.content_type or ""
 
 
 def _settings() -> GatewaySettings:
