@@ -25,6 +25,8 @@ from gateway.settings import GatewaySettings
 MAX_PACKET_BYTES = 8192
 _UTF8_CHARSETS = frozenset({"utf-8", "utf8", "us-ascii"})
 _WHITESPACE = b" \t\r\n"
+# AWTRIX 3 drops notify payloads that do not start with '{' and end with '}': no padding.
+_COMPACT = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False)  # json.dumps' encoder, built once
 
 
 @dataclass(frozen=True)
@@ -100,8 +102,7 @@ def parse_body(body: bytes, content_type: str | None, rule: BodyRule, max_body_b
     if isinstance(value, str):
         text = value  # rtttl: the device wants the melody itself, not a quoted JSON string
     else:
-        # AWTRIX 3 drops notify payloads that do not start with '{' and end with '}': no padding.
-        text = json.dumps(value, separators=(",", ":"), ensure_ascii=False)
+        text = _COMPACT.encode(value)
     try:
         return text.encode("utf-8")
     except UnicodeEncodeError as err:
