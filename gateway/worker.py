@@ -39,6 +39,9 @@ ACCEPT_PER_TURN = 8
 EVENTS_PER_TURN = 64
 DEFAULT_BODY_LIMIT = 1_048_576
 CONTINUE = b"HTTP/1.1 100 Continue\r\n\r\n"
+# While a request is served, a client's later (pipelined) requests are read up to this much, then not at all
+# until the answer is out: what a client sends ahead waits in its socket, not in the worker.
+AHEAD_BYTES = READ_BYTES
 
 
 @dataclass
@@ -64,6 +67,7 @@ class Client:
     continued: bool = False
     busy: bool = False  # a request of this connection is being served (its greenlet runs or waits)
     ended: bool = False  # the client closed its side while a request was being served
+    watched: bool = True  # registered in the selector (not while a busy client is ended or has sent plenty)
     closing: bool = False
     active_at: float = field(default_factory=time.monotonic)  # last byte read or answer written
     request_started: float | None = None  # when the first byte of the request being read arrived
@@ -199,11 +203,13 @@ class WebhookWorker(Worker):
         if not data:  # the client closed (or reset) its side
             if client.busy:  # answer the request in progress, then close (and stop hearing the end meanwhile)
                 client.ended = True
-                self.selector.unregister(client.sock)
+                self._unwatch(client)
                 return
             self._close(client)
             return
         client.inbox += data
+        if client.busy and len(client.inbox) >= AHEAD_BYTES:
+            self._unwatch(client)
         client.active_at = time.monotonic()
         if client.request_started is None:
             client.request_started = client.active_at
@@ -276,6 +282,8 @@ class WebhookWorker(Worker):
         keep_alive = head.keep_alive and not force_close and not client.ended and self.alive
         head_only = head.method == "HEAD"
         client.busy, client.closing = False, not keep_alive
+        if not client.watched and not client.ended:
+            self._watch(client, selectors.EVENT_READ)
         self._write(client, encode_response(status, headers, payload, keep_alive, head_only))
         answer = Answer(status, headers, 0 if head_only else len(payload))
         took = timedelta(seconds=time.monotonic() - request.arrived)
@@ -305,18 +313,26 @@ class WebhookWorker(Worker):
         client.outbox = client.outbox[sent:]
         client.active_at = time.monotonic()
         if client.outbox:
-            if client.ended:  # no longer registered (see _read)
-                self.selector.register(client.sock, selectors.EVENT_WRITE, client)
-                client.ended = False
-            else:
-                self.selector.modify(client.sock, selectors.EVENT_WRITE, client)
+            self._watch(client, selectors.EVENT_WRITE)
             return
         if client.closing:
             self._close(client)
             return
         if self.selector.get_key(client.sock).events != selectors.EVENT_READ:
-            self.selector.modify(client.sock, selectors.EVENT_READ, client)
+            self._watch(client, selectors.EVENT_READ)
             self._serve_ready(client)  # requests that arrived while the answer was being written
+
+    def _watch(self, client: Client, events: int) -> None:
+        if client.watched:
+            self.selector.modify(client.sock, events, client)
+        else:
+            self.selector.register(client.sock, events, client)
+            client.watched = True
+
+    def _unwatch(self, client: Client) -> None:
+        if client.watched:
+            self.selector.unregister(client.sock)
+            client.watched = False
 
     def _sweep(self) -> float:
         """Close idle keep-alive connections, time out requests that do not arrive whole, drop stuck writers."""

@@ -179,3 +179,23 @@ def test_client_that_closes_its_side_while_its_publish_waits_still_gets_the_answ
         assert answer.headers["connection"] == "close"
         assert sock.recv(1) == b""  # then the connection is closed
     clock.expect_only(f"awtrix/{token}/notify", b'{"text":"hi"}')
+
+
+def test_requests_sent_ahead_of_a_waiting_one_wait_in_the_clients_socket_not_in_the_worker(
+    relayed: Callable[..., Relayed],
+) -> None:
+    system = relayed(publish_timeout_s=10)
+    one = webhook(f"pipeline-ahead-{secrets.token_hex(4)}")
+    with system.connect() as sock:
+        system.freeze()
+        sock.sendall(one)
+        system.health_within(2.0)  # the first request waits for the broker
+        # 40 MB of pipelined requests: more than the kernel's socket buffers hold, so unless the worker reads
+        # them all into memory, sending stalls.
+        sock.settimeout(2.0)
+        with pytest.raises(TimeoutError):
+            sock.sendall(one * (40_000_000 // len(one)))
+        system.health_within(2.0)  # and the worker serves everyone else meanwhile
+        system.thaw()
+        answer = read_answer(sock, bytearray())
+        assert (answer.status, answer.json()["reason"]) == (202, "no_device_connected")
