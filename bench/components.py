@@ -2,15 +2,17 @@
 
 Starts the Procfile's broker, then times (process CPU, including the kernel's share of socket calls):
 the minimal Flask app (bench/ceiling.py) called as WSGI; the gateway app with a publisher that does nothing;
-one publish on the gateway's own link to the embedded broker; the same through paho's network thread (the
+one publish on the gateway's own link to the embedded broker, alone and pipelined in batches of PIPELINED (as
+the gateway's worker sends a turn's publishes, gateway/pipeline.py); the same through paho's network thread (the
 publisher the gateway used before, still used for external brokers); and the whole gateway app publishing for
-real. Each figure is the median of ROUNDS rounds of CALLS calls. No device is connected, so the broker routes
+real, one call at a time. Each figure is the median of ROUNDS rounds of CALLS calls. No device is connected, so the broker routes
 to nobody and the publisher hears "no device" (the gateway answers 202).
 """
 
 import io
 import os
 import secrets
+import select
 import statistics
 import sys
 import time
@@ -19,13 +21,16 @@ from typing import Any
 
 from bench.ceiling import app as ceiling_app
 from gateway import create_app
+from gateway.broker_link import BrokerLink
 from gateway.embedded_publisher import EmbeddedPublisher
 from gateway.publisher import MqttPublisher
+from gateway.reconnect import client_id
 from gateway.settings import BrokerSettings, GatewaySettings, RateLimitSettings
 from gateway.wsgi_call import call_app
 from tests.support.processes import start_broker
 
 CALLS = 2000
+PIPELINED = 16
 ROUNDS = 5
 TOKEN = "components-bench-token"
 TOPIC = f"awtrix/{TOKEN}/notify"
@@ -66,6 +71,21 @@ def request(app: Callable[..., Any]) -> Callable[[], object]:
     return lambda: call_app(app, environ())
 
 
+def pipelined(link: BrokerLink, batch: int) -> Callable[[], object]:
+    """Return a function that queues batch publishes, sends them in one write and reads every answer."""
+
+    def run() -> None:
+        for _ in range(batch):
+            link.queue(TOPIC, BODY)
+        link.flush()
+        waiting = batch
+        while waiting:
+            select.select([link], [], [])
+            waiting -= len(link.answers())
+
+    return run
+
+
 def cpu_us(action: Callable[[], object]) -> float:
     """Return the median process CPU in microseconds per call of action."""
     for _ in range(CALLS // 10):
@@ -86,6 +106,7 @@ def main() -> int:
     embedded = BrokerSettings("127.0.0.1", port, "gateway", secret)
     link = EmbeddedPublisher(embedded, 1.5)
     paho = MqttPublisher(BrokerSettings("127.0.0.1", port, "gateway", secret, external=True), 1.5)
+    batched = BrokerLink.open(embedded, client_id(), 1.5)
     try:
         assert link.wait_until(True, 10) and paho.wait_until(True, 10), "could not connect to the broker"
         settings = GatewaySettings(broker=embedded, rate_limits=UNLIMITED)
@@ -93,13 +114,16 @@ def main() -> int:
             "minimal Flask app (bench/ceiling.py), WSGI call": request(ceiling_app),
             "gateway app, publisher doing nothing": request(create_app(settings, NoPublisher())),
             "publish on the gateway's own link (gateway/broker_link.py)": lambda: link.publish(TOPIC, BODY),
+            f"the same, per publish, pipelined {PIPELINED} at a time": pipelined(batched, PIPELINED),
             "publish through paho's network thread (gateway/publisher.py)": lambda: paho.publish(TOPIC, BODY),
             "gateway app, publishing on its link": request(create_app(settings, link)),
         }
         print(f"CPU per call, median of {ROUNDS} x {CALLS} calls, pid {os.getpid()}:")
         for name, action in pieces.items():
-            print(f"  {cpu_us(action):7.0f} µs  {name}", flush=True)
+            per_call = cpu_us(action) / (PIPELINED if "pipelined" in name else 1)
+            print(f"  {per_call:7.0f} µs  {name}", flush=True)
     finally:
+        batched.close()
         link.stop()
         paho.stop()
         broker.stop()
