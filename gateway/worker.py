@@ -282,7 +282,7 @@ class WebhookWorker(Worker):
         keep_alive = head.keep_alive and not force_close and not client.ended and self.alive
         head_only = head.method == "HEAD"
         client.busy, client.closing = False, not keep_alive
-        if not client.watched and not client.ended:
+        if not client.watched and not client.ended and client in self.clients:
             self._watch(client, selectors.EVENT_READ)
         self._write(client, encode_response(status, headers, payload, keep_alive, head_only))
         answer = Answer(status, headers, 0 if head_only else len(payload))
