@@ -6,8 +6,9 @@ import ipaddress
 import logging
 import math
 import time
+from collections.abc import Sequence
 
-from flask import Flask, current_app, request
+from flask import Flask
 from limits import RateLimitItem, parse_many
 from limits.errors import StorageError
 from limits.storage import storage_from_string
@@ -21,7 +22,6 @@ from gateway.validation import token_candidates
 log = logging.getLogger(__name__)
 
 LIMITER_KEY = "gateway.limiter"
-LIMITED_ENDPOINT = "gateway.cloud"
 KEY_PREFIX = "awtrix-gateway"
 # A Redis that stops answering must not hold webhooks up: the limiter falls back to memory instead.
 REDIS_TIMEOUT_S = 0.5
@@ -81,22 +81,23 @@ class RateLimiter:
 
 
 def install_rate_limits(app: Flask, limits: RateLimitSettings) -> RateLimiter:
-    """Limit POST /cloud per token and per client address; every other route stays unlimited."""
+    """Set up the limits POST /cloud counts webhooks against (its view calls limit_webhook); other routes stay unlimited."""
     limiter = RateLimiter(limits)
     app.extensions[LIMITER_KEY] = limiter
-    if limiter.enabled:
-        app.before_request(_limit_webhooks)
     return limiter
 
 
-def _limit_webhooks() -> None:
-    # Runs before the view, so requests that fail validation count too (a token guesser is slowed down).
-    if request.endpoint != LIMITED_ENDPOINT:
+def limit_webhook(app: Flask, query_tokens: Sequence[str], authorization: str | None, remote_addr: str | None) -> None:
+    """Count a webhook against its client address and the tokens it names; raise RateLimited past a limit.
+
+    The view calls this before it reads or validates anything, so invalid webhooks count too (a token guesser
+    is slowed down), and a request that names no token counts only against its address.
+    """
+    limiter: RateLimiter = app.extensions[LIMITER_KEY]
+    if not limiter.enabled:
         return
-    limiter: RateLimiter = current_app.extensions[LIMITER_KEY]
-    tokens = token_candidates(request.args.getlist("token"), request.headers.get("Authorization"))
-    # A request that names no token counts only against its address.
-    limiter.check({"address": address_key(request.remote_addr), "token": token_key(tokens) if tokens else None})
+    tokens = token_candidates(query_tokens, authorization)
+    limiter.check({"address": address_key(remote_addr), "token": token_key(tokens) if tokens else None})
 
 
 def token_key(tokens: set[str]) -> str:

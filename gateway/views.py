@@ -9,6 +9,7 @@ from flask.typing import ResponseReturnValue
 
 from gateway.errors import BrokerUnavailable
 from gateway.openapi import openapi_document
+from gateway.ratelimit import limit_webhook
 from gateway.settings import GatewaySettings
 from gateway.validation import RawWebhook, parse_webhook
 
@@ -39,9 +40,11 @@ def cloud() -> ResponseReturnValue:
     app: Flask = current_app._get_current_object()  # type: ignore[attr-defined]
     settings: GatewaySettings = app.extensions[SETTINGS_KEY]
     args, headers = request.args, request.headers
+    query_tokens, authorization = args.getlist("token"), headers.get("Authorization")
+    limit_webhook(app, query_tokens, authorization, request.remote_addr)
     raw = RawWebhook(
-        query_tokens=args.getlist("token"),
-        authorization=headers.get("Authorization"),
+        query_tokens=query_tokens,
+        authorization=authorization,
         mode=args.get("mode"),
         content_type=headers.get("Content-Type"),
         body=request.get_data(cache=False),
