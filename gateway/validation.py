@@ -133,7 +133,9 @@ def decode_utf8(body: bytes) -> str:
 def parse_json(text: str) -> object:
     """Return the JSON value in text; raise InvalidJson with the parser's line and column."""
     try:
-        return json.loads(text, parse_constant=_reject_constant, parse_float=_finite_float)
+        if text.startswith("\ufeff"):  # json.loads' own check and message, which its decoder leaves to it
+            raise json.JSONDecodeError("Unexpected UTF-8 BOM (decode using utf-8-sig)", text, 0)
+        return _DECODER.decode(text)
     except json.JSONDecodeError as err:
         raise InvalidJson(f"Invalid JSON at line {err.lineno} column {err.colno}: {err.msg}.") from err
     except ValueError as err:
@@ -179,3 +181,7 @@ def _finite_float(text: str) -> float:
     if value in (float("inf"), float("-inf")):
         raise InvalidJson("A number in the JSON is too large to represent.")
     return value
+
+
+# What json.loads(text, parse_constant=..., parse_float=...) builds on every call, built once.
+_DECODER = json.JSONDecoder(parse_constant=_reject_constant, parse_float=_finite_float)

@@ -1,5 +1,7 @@
 """Pure webhook validation: token, content type, UTF-8, JSON, body rules, re-serialisation and size limits."""
 
+import json
+
 import pytest
 
 from common.topics import topic_for
@@ -11,6 +13,7 @@ from gateway.validation import (
     RawWebhook,
     Webhook,
     parse_body,
+    parse_json,
     parse_token,
     parse_webhook,
     publish_packet_bytes,
@@ -111,6 +114,23 @@ def test_invalid_json_reports_line_and_column() -> None:
         body(b'{\n  "text": "a",\n  "icon": }')
     assert (caught.value.status, caught.value.code) == (400, "invalid_json")
     assert "line 3 column 11" in caught.value.message
+
+
+@pytest.mark.parametrize("text", ["\ufeff{}", '{"text":"a",}', "[1 2]", "", '{"text"}', '{"text":"a"} x', "{\n  \"a\": }"])
+def test_invalid_json_message_is_json_loads_own(text: str) -> None:
+    with pytest.raises(json.JSONDecodeError) as expected:
+        json.loads(text)
+    with pytest.raises(ApiError) as caught:
+        parse_json(text)
+    problem = expected.value
+    assert caught.value.message == f"Invalid JSON at line {problem.lineno} column {problem.colno}: {problem.msg}."
+
+
+def test_a_second_byte_order_mark_is_invalid_json() -> None:
+    with pytest.raises(ApiError) as caught:
+        body("\ufeff\ufeff{}".encode())
+    assert caught.value.code == "invalid_json"
+    assert "BOM" in caught.value.message
 
 
 @pytest.mark.parametrize(
