@@ -62,10 +62,10 @@ class RateLimiter:
             for item in items:
                 counter = self._current_counter()
                 try:
-                    allowed = counter.hit(item, KEY_PREFIX, key)
+                    allowed = _hit(counter, item, key)
                 except StorageError:
                     self.storage_failed()
-                    allowed = self._fallback.hit(item, KEY_PREFIX, key)
+                    allowed = _hit(self._fallback, item, key)
                     counter = self._fallback
                 if not allowed:
                     raise RateLimited(BREACH_MESSAGES[kind], retry_after_s=_seconds_until_reset(counter, item, key))
@@ -131,6 +131,18 @@ def check_storage(app: Flask) -> None:
         return
     if not limiter.storage.check():
         limiter.storage_failed()
+
+
+@functools.lru_cache(maxsize=4096)
+def storage_key(item: RateLimitItem, key: str) -> str:
+    """Return the key limits stores one limit's hits under for an address or token key; recent ones are cached."""
+    return item.key_for(KEY_PREFIX, key)
+
+
+def _hit(counter: MovingWindowRateLimiter, item: RateLimitItem, key: str) -> bool:
+    # What counter.hit(item, KEY_PREFIX, key) does, without rebuilding the storage key on every hit
+    # (limits' key_for was a third of the limiter's time).
+    return counter.storage.acquire_entry(storage_key(item, key), item.amount, item.get_expiry())  # type: ignore[union-attr]
 
 
 def _seconds_until_reset(counter: MovingWindowRateLimiter, item: RateLimitItem, key: str) -> int:
