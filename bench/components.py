@@ -77,7 +77,8 @@ def pipelined(link: BrokerLink, batch: int) -> Callable[[], object]:
     def run() -> None:
         for _ in range(batch):
             link.queue(TOPIC, BODY)
-        link.flush()
+        while not link.flush():
+            select.select([], [link], [])
         waiting = batch
         while waiting:
             select.select([link], [], [])
@@ -107,6 +108,7 @@ def main() -> int:
     link = EmbeddedPublisher(embedded, 1.5)
     paho = MqttPublisher(BrokerSettings("127.0.0.1", port, "gateway", secret, external=True), 1.5)
     batched = BrokerLink.open(embedded, client_id(), 1.5)
+    batched.nonblocking()
     try:
         assert link.wait_until(True, 10) and paho.wait_until(True, 10), "could not connect to the broker"
         settings = GatewaySettings(broker=embedded, rate_limits=UNLIMITED)

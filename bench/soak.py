@@ -7,7 +7,7 @@ with its own message id. Then it checks, by id, every answer against what the de
 table and PASS or FAIL, and exits 0 or 1. Loopback only; it stops by itself, on failure too.
 
 Environment: SOAK_S (default 60), SOAK_RATE (webhooks/s; default 80 % of the measured capacity), SOAK_DEVICES
-(default 500), WEB_CONCURRENCY (default 2), SOAK_OUT (where report.md goes).
+(default 500), WEB_CONCURRENCY (default 2), SOAK_OUT (where report.md, gateway.log and broker.log go).
 """
 
 import logging
@@ -160,9 +160,17 @@ def main() -> int:
             fleet.close()
         if system is not None:
             system.close()
+            save_logs(system, out)
     print(report)
     (out / "report.md").write_text(report + "\n")
     return code
+
+
+def save_logs(system: Embedded, out: Path) -> None:
+    """Keep what gateway and broker logged, access lines left out (they have no "[", every other line has)."""
+    for name, process in (("gateway", system.gateway), ("broker", system.broker)):
+        lines = [line for line in process.output.splitlines(keepends=True) if "[" in line]
+        (out / f"{name}.log").write_text("".join(lines))
 
 
 if __name__ == "__main__":

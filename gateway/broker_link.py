@@ -2,8 +2,8 @@
 
 Two ways to use it. publish() sends one message and reads until its answer: the thread that publishes also
 reads the broker's answer, so a webhook costs one send and one receive and no hand-off to another thread.
-Or pipelined (gateway/pipeline.py): queue() any number of messages, flush() them with one send, and collect
-answers() as they arrive, without waiting. Either way every message's answer is its delivery receipt
+Or pipelined (gateway/pipeline.py): make the link non-blocking, queue() any number of messages, flush() them
+with one send, and collect answers() as they arrive, never waiting. Either way every message's answer is its delivery receipt
 followed by its PUBACK, which the broker writes together (common/receipts.py).
 """
 
@@ -93,7 +93,13 @@ class BrokerLink:
         deadline = time.monotonic() + self._timeout_s
         try:
             packet_id = self.queue(topic, payload)
-            self.flush()
+            outgoing, self._outgoing = self._outgoing, bytearray()
+            try:
+                self._sock.sendall(outgoing)
+            except TimeoutError as err:
+                raise LinkTimeout("the broker did not take the message in time") from err
+            except OSError as err:
+                raise LinkDown(err.strerror or str(err)) from err
             while True:
                 answer = self._answer(*self._read_packet(deadline))
                 if answer is not None and answer[0] == packet_id:
@@ -102,25 +108,35 @@ class BrokerLink:
             self.close()
             raise
 
+    def nonblocking(self) -> None:
+        """Never wait from now on (pipelined use; publish() is then no longer used).
+
+        A socket with a timeout polls before every send and receive; a non-blocking one does not.
+        """
+        self._sock.setblocking(False)
+
     def queue(self, topic: str, payload: bytes) -> int:
         """Queue a QoS 1 PUBLISH for the next flush() and return its packet id."""
         self._packet_id = self._packet_id % 0xFFFF + 1
         self._outgoing += encode_publish(topic.encode("utf-8"), payload, 1, self._packet_id)
         return self._packet_id
 
-    def flush(self) -> None:
-        """Send every queued PUBLISH; raise LinkTimeout or LinkDown (the link is then closed)."""
+    def flush(self) -> bool:
+        """Send what the socket takes of the queued PUBLISH packets now; return True when nothing is left.
+
+        Raise LinkDown (the link is then closed) when the connection has failed.
+        """
         if not self._outgoing:
-            return
-        outgoing, self._outgoing = self._outgoing, bytearray()
+            return True
         try:
-            self._sock.sendall(outgoing)
-        except TimeoutError as err:
-            self.close()
-            raise LinkTimeout("the broker did not take the message in time") from err
+            sent = self._sock.send(self._outgoing)
+        except (BlockingIOError, InterruptedError):
+            return False
         except OSError as err:
             self.close()
             raise LinkDown(err.strerror or str(err)) from err
+        del self._outgoing[:sent]
+        return not self._outgoing
 
     def answers(self) -> list[tuple[int, int | None]]:
         """Read what the broker has sent, without waiting: (packet id, devices reached or None) per PUBACK.
@@ -129,7 +145,7 @@ class BrokerLink:
         """
         try:
             try:
-                chunk = self._sock.recv(READ_BYTES, socket.MSG_DONTWAIT)
+                chunk = self._sock.recv(READ_BYTES)
             except (BlockingIOError, InterruptedError):
                 return []
             except OSError as err:

@@ -2,10 +2,11 @@
 
 The gateway's worker (gateway/worker.py) runs each request in a greenlet. When the app publishes, the
 message is queued on this link and the request's greenlet hands control back to the worker's loop (the hub),
-which goes on serving other requests. Once per turn of the loop the queued messages leave in one send; the
-link's socket sits in the worker's selector, and each PUBACK (with its delivery receipt) resumes the request
-that waits for it. So a worker keeps many publishes in flight and pays one send and one receive per batch,
-not per webhook, and never sits idle while the broker routes.
+which goes on serving other requests. Once per turn of the loop the queued messages leave in one send (what
+the socket does not take at once leaves when it is writable again); the link's socket sits in the worker's
+selector, and each PUBACK (with its delivery receipt) resumes the request that waits for it. So a worker
+keeps many publishes in flight, pays one send and one receive per batch, not per webhook, and never sits
+idle while the broker routes. The link's socket is non-blocking: nothing here ever waits.
 
 Failures end every wait at once: a link that breaks throws BrokerUnavailable into every waiting request (the
 messages may still arrive), and a link that stays silent for PUBLISH_TIMEOUT_S throws BrokerTimeout into
@@ -17,7 +18,7 @@ import time
 
 from greenlet import getcurrent, greenlet
 
-from gateway.broker_link import BrokerLink, LinkDown, LinkTimeout
+from gateway.broker_link import BrokerLink, LinkDown
 from gateway.embedded_publisher import DROPPED, EmbeddedPublisher
 from gateway.errors import ApiError, BrokerTimeout, BrokerUnavailable
 
@@ -26,7 +27,7 @@ MAX_IN_FLIGHT = 60_000
 
 
 class Pipeline:
-    """Publish from request greenlets over one link; only the hub calls flush(), on_readable(), expire() and close()."""
+    """Publish from request greenlets over one link; only the hub calls flush(), on_ready(), expire() and close()."""
 
     def __init__(self, publisher: EmbeddedPublisher, selector: selectors.BaseSelector) -> None:
         """Attach to a worker's loop: the greenlet creating the pipeline is the hub, selector is its selector."""
@@ -34,6 +35,7 @@ class Pipeline:
         self._selector = selector
         self._hub = getcurrent()
         self._link: BrokerLink | None = None
+        self._events = 0  # what the selector watches the link for
         # packet id -> (the request waiting for its answer, when it stops waiting); in deadline order, because
         # every wait is equally long and entries are added as they start.
         self._waiting: dict[int, tuple[greenlet, float]] = {}
@@ -65,18 +67,28 @@ class Pipeline:
         return self._hub.switch()
 
     def flush(self) -> None:
-        """Send the messages queued since the last flush, in one write."""
+        """Send the messages queued since the last flush, in one write; watch for room if the socket is full."""
         link = self._link
         if link is None:
             return
         try:
-            link.flush()
-        except LinkTimeout:
-            self._drop(link, BrokerTimeout())
+            done = link.flush()
         except LinkDown as err:
             self._drop(link, BrokerUnavailable(DROPPED), str(err))
+            return
+        events = selectors.EVENT_READ if done else selectors.EVENT_READ | selectors.EVENT_WRITE
+        if events != self._events:
+            self._selector.modify(link, events, self)
+            self._events = events
 
-    def on_readable(self) -> None:
+    def on_ready(self, events: int) -> None:
+        """The link's socket is ready (selector events): send what waits to be sent, take in the answers."""
+        if events & selectors.EVENT_WRITE:
+            self.flush()
+        if events & selectors.EVENT_READ:
+            self._take_answers()
+
+    def _take_answers(self) -> None:
         """Resume every request whose answer has arrived."""
         link = self._link
         if link is None:
@@ -100,6 +112,11 @@ class Pipeline:
     def expire(self, now: float) -> None:
         """Give up on a link whose oldest message has waited PUBLISH_TIMEOUT_S without an answer."""
         deadline = self.next_deadline()
+        if deadline is None or deadline > now:
+            return
+        # A busy worker may not have read answers that arrived in time: take them first.
+        self._take_answers()
+        deadline = self.next_deadline()
         if deadline is not None and deadline <= now and self._link is not None:
             self._drop(self._link, BrokerTimeout())
 
@@ -110,8 +127,10 @@ class Pipeline:
 
     def _open(self) -> BrokerLink:
         if self._link is None:
-            self._link = self._publisher.open_link()
-            self._selector.register(self._link, selectors.EVENT_READ, self)
+            link = self._publisher.open_link()
+            link.nonblocking()
+            self._selector.register(link, selectors.EVENT_READ, self)
+            self._link, self._events = link, selectors.EVENT_READ
         return self._link
 
     def _drop(self, link: BrokerLink, error: ApiError, reason: str = "") -> None:

@@ -156,7 +156,7 @@ class WebhookWorker(Worker):
                 self._accept(key.fileobj)  # type: ignore[arg-type]
                 continue
             if key.data is self.pipeline:
-                self.pipeline.on_readable()  # type: ignore[union-attr]
+                self.pipeline.on_ready(mask)  # type: ignore[union-attr]
                 continue
             if served == EVENTS_PER_TURN:
                 continue

@@ -1,18 +1,28 @@
-"""The worker's pipeline to the embedded broker (gateway/pipeline.py), through a real gunicorn worker and broker process.
+"""The worker's pipeline to the embedded broker (gateway/pipeline.py): through a real gunicorn worker, and driven
+directly the way the worker drives it.
 
 The broker is a separate process so that it can be frozen (SIGSTOP): connected, but answering nothing.
 """
 
 import secrets
+import select
+import selectors
 import signal
 import socket
 import time
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack
 from dataclasses import dataclass
+from typing import Any
 
 import pytest
+from greenlet import greenlet
 
+from gateway.embedded_publisher import EmbeddedPublisher
+from gateway.errors import ApiError
+from gateway.pipeline import Pipeline
+from gateway.settings import BrokerSettings
+from tests.gateway.conftest import WAIT_S
 from tests.gateway.test_worker import read_answer, webhook
 from tests.support.clients import Clients
 from tests.support.processes import Process, start_broker, start_gateway
@@ -199,3 +209,86 @@ def test_requests_sent_ahead_of_a_waiting_one_wait_in_the_clients_socket_not_in_
         system.thaw()
         answer = read_answer(sock, bytearray())
         assert (answer.status, answer.json()["reason"]) == (202, "no_device_connected")
+
+
+@pytest.fixture
+def broker_process() -> Iterator[tuple[Process, BrokerSettings]]:
+    """A broker process (so that it can be frozen) and the gateway's settings for it."""
+    secret = secrets.token_urlsafe(24)
+    broker, port = start_broker({"GATEWAY_SECRET": secret})
+    try:
+        yield broker, BrokerSettings("127.0.0.1", port, "gateway", secret)
+    finally:
+        broker.popen.send_signal(signal.SIGCONT)
+        broker.stop()
+
+
+def start_publishing(pipeline: Pipeline, publisher: EmbeddedPublisher, topics: list[str], payload: bytes) -> list[Any]:
+    """Publish to each topic from its own greenlet, as the worker's requests do; return where results will be."""
+    results: list[Any] = [None] * len(topics)
+
+    def publish(n: int) -> None:
+        try:
+            results[n] = publisher.publish(topics[n], payload)
+        except ApiError as err:
+            results[n] = err.code
+
+    for n in range(len(topics)):
+        greenlet(publish).switch(n)  # runs until it waits for the broker
+    assert pipeline.in_flight == len(topics)
+    return results
+
+
+def run_hub(pipeline: Pipeline, selector: selectors.BaseSelector, results: list[Any]) -> None:
+    """Turn the loop the way the worker does until every publish has its result."""
+    deadline = time.monotonic() + WAIT_S
+    while None in results:
+        assert time.monotonic() < deadline, f"{results.count(None)} publishes still waiting"
+        for key, events in selector.select(0.5):
+            key.data.on_ready(events)
+        pipeline.flush()
+        pipeline.expire(time.monotonic())
+
+
+def test_more_than_the_socket_takes_at_once_goes_out_whole_when_there_is_room(
+    broker_process: tuple[Process, BrokerSettings],
+) -> None:
+    broker, settings = broker_process
+    publisher = EmbeddedPublisher(settings, publish_timeout_s=10)
+    selector = selectors.DefaultSelector()
+    publisher.pipeline = pipeline = Pipeline(publisher, selector)
+    try:
+        assert pipeline.connected
+        broker.popen.send_signal(signal.SIGSTOP)
+        topics = [f"awtrix/pipeline-room-{n:04d}/notify" for n in range(3000)]
+        results = start_publishing(pipeline, publisher, topics, b'{"text":"%s"}' % (b"x" * 7000))
+        pipeline.flush()  # 21 MB: more than the socket buffers of both sides hold while the broker sleeps
+        assert selector.get_key(pipeline._link).events == selectors.EVENT_READ | selectors.EVENT_WRITE  # type: ignore[arg-type]
+        broker.popen.send_signal(signal.SIGCONT)
+        run_hub(pipeline, selector, results)
+        # Every message reached the broker intact (a torn packet would have closed the link: broker_unavailable).
+        assert results == [False] * len(topics)
+        assert selector.get_key(pipeline._link).events == selectors.EVENT_READ  # type: ignore[arg-type]
+    finally:
+        pipeline.close()
+        selector.close()
+
+
+def test_answers_that_arrived_in_time_are_taken_before_the_link_is_given_up(
+    broker_process: tuple[Process, BrokerSettings],
+) -> None:
+    _, settings = broker_process
+    publisher = EmbeddedPublisher(settings, publish_timeout_s=0.5)
+    selector = selectors.DefaultSelector()
+    publisher.pipeline = pipeline = Pipeline(publisher, selector)
+    try:
+        results = start_publishing(pipeline, publisher, ["awtrix/pipeline-late-reader/notify"] * 3, b"{}")
+        pipeline.flush()
+        assert select.select([pipeline._link], [], [], WAIT_S)[0]  # the answers are there, not read yet
+        # A worker busy for longer than PUBLISH_TIMEOUT_S gets to its deadlines before it reads them.
+        pipeline.expire(time.monotonic() + 1.0)
+        assert results == [False] * 3
+        assert pipeline.connected and pipeline.in_flight == 0
+    finally:
+        pipeline.close()
+        selector.close()
