@@ -3,7 +3,7 @@
 from limits.strategies import MovingWindowRateLimiter
 
 from gateway.ratelimit import KEY_PREFIX, RateLimiter, address_key, storage_key, token_key
-from gateway.ratelimit_storage import LazySweepMemoryStorage
+from gateway.ratelimit_storage import WindowStorage
 from gateway.settings import RateLimitSettings
 
 TOKEN = "Limit-keys-token-0001"
@@ -20,7 +20,7 @@ def test_hits_are_counted_where_limits_reads_the_window() -> None:
 
 
 def test_storage_key_is_the_one_limits_hits_under() -> None:
-    storage = LazySweepMemoryStorage()
+    storage = WindowStorage()
     limiter = RateLimiter(RateLimitSettings(per_token="5/minute"))
     (item,) = dict(limiter.limits)["token"]
     MovingWindowRateLimiter(storage).hit(item, KEY_PREFIX, token_key({TOKEN}))

@@ -1,6 +1,7 @@
-"""The in-process rate-limit storage: limits' own counting rule on bounded windows, swept at most once a second."""
+"""The in-process rate-limit storage: limits' own counting rule on bounded windows, dropped in order, no thread."""
 
 import random
+import threading
 import time
 from importlib.metadata import version
 
@@ -11,7 +12,7 @@ from limits.strategies import MovingWindowRateLimiter
 
 from gateway import create_app
 from gateway.ratelimit import LIMITER_KEY
-from gateway.ratelimit_storage import SWEEP_EVERY_S, LazySweepMemoryStorage, storage_uri
+from gateway.ratelimit_storage import WindowStorage, storage_uri
 from gateway.settings import GatewaySettings
 
 
@@ -22,31 +23,29 @@ def test_limits_still_has_the_private_hooks_we_override() -> None:
 
 
 def test_memory_url_gets_the_lazy_storage_and_others_pass_through() -> None:
-    assert isinstance(storage_from_string(storage_uri("memory://")), LazySweepMemoryStorage)
+    assert isinstance(storage_from_string(storage_uri("memory://")), WindowStorage)
     assert storage_uri("redis://127.0.0.1:6379/0") == "redis://127.0.0.1:6379/0"
 
 
 def test_the_gateway_counts_in_the_lazy_storage_by_default() -> None:
     app = create_app(GatewaySettings(), publisher=None)
-    assert isinstance(app.extensions[LIMITER_KEY].storage, LazySweepMemoryStorage)
+    assert isinstance(app.extensions[LIMITER_KEY].storage, WindowStorage)
 
 
-def test_many_hits_start_one_sweep_timer_not_one_per_hit() -> None:
-    storage = LazySweepMemoryStorage()
-    storage.timer.join()  # the constructor's own first sweep
+def test_moving_window_hits_start_no_thread() -> None:
+    storage = WindowStorage()
+    storage.timer.join()  # limits' constructor starts one timer; it finds nothing to do
     limiter = MovingWindowRateLimiter(storage)
     limit = parse("10/second")
-    timers = set()
-    for n in range(100):  # hits spread over > 100 ms: limits' own storage would start ~10 sweeps
+    threads = threading.active_count()
+    for n in range(100):  # limits' own storage would start a sweep thread 10 ms after each of these
         limiter.hit(limit, f"key-{n}")
-        timers.add(storage.timer)
-        time.sleep(0.001)
-    assert len(timers) == 1
-    assert storage.timer.interval == SWEEP_EVERY_S
+    assert threading.active_count() == threads
+    assert not storage.timer.is_alive()
 
 
 def test_counting_is_unchanged_a_burst_then_refusal() -> None:
-    limiter = MovingWindowRateLimiter(LazySweepMemoryStorage())
+    limiter = MovingWindowRateLimiter(WindowStorage())
     limit = parse("10/10seconds")
     assert [limiter.hit(limit, "token") for _ in range(11)] == [True] * 10 + [False]
 
@@ -65,7 +64,7 @@ class FakeClock:
 def test_hits_and_windows_match_limits_own_memory_storage(monkeypatch: pytest.MonkeyPatch, limit: int, expiry: int) -> None:
     clock = FakeClock()
     monkeypatch.setattr(time, "time", clock)
-    ours, theirs = LazySweepMemoryStorage(), MemoryStorage()
+    ours, theirs = WindowStorage(), MemoryStorage()
     steps = random.Random(f"{limit}/{expiry}")
     for _ in range(2000):
         clock.now += steps.choice((0.0, 0.001, expiry / 7, expiry / 2, expiry, 3 * expiry))
@@ -78,16 +77,33 @@ def test_hits_and_windows_match_limits_own_memory_storage(monkeypatch: pytest.Mo
             assert our_start == their_start
 
 
-def test_a_window_keeps_at_most_limit_hits_and_the_sweep_drops_expired_ones(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_window_keeps_at_most_limit_hits_and_is_dropped_once_its_newest_hit_is_out(monkeypatch: pytest.MonkeyPatch) -> None:
     clock = FakeClock()
     monkeypatch.setattr(time, "time", clock)
-    storage = LazySweepMemoryStorage()
+    storage = WindowStorage()
     for n in range(50):
         clock.now += 0.1
         storage.acquire_entry(f"key-{n % 2}", 5, 1)
     last_hit = clock.now
     assert [len(storage.events[key]) for key in ("key-0", "key-1")] == [5, 5]
     clock.now += 0.95  # key-1's last hit is 0.95 s old, key-0's 1.05 s
-    storage._MemoryStorage__expire_events()  # type: ignore[attr-defined]
-    assert list(storage.events) == ["key-1"]
-    assert list(storage.events["key-1"]) == [last_hit]
+    storage.acquire_entry("key-2", 5, 1)  # any hit drops what is stale
+    assert list(storage.events) == ["key-1", "key-2"]
+    assert storage.events["key-1"][-1] == last_hit
+    assert storage.get_moving_window("key-1", 5, 1)[1] == 1  # older hits stay in a kept window but count for nothing
+    assert storage.get_moving_window("key-0", 5, 1) == (clock.now, 0)
+
+
+def test_memory_follows_the_tokens_of_the_last_window_not_every_token_ever_seen(monkeypatch: pytest.MonkeyPatch) -> None:
+    clock = FakeClock()
+    monkeypatch.setattr(time, "time", clock)
+    storage = WindowStorage()
+    for n in range(10_000):  # 10,000 tokens over 10 s, a 1 s window each, two limits of different lengths
+        clock.now += 0.001
+        storage.acquire_entry(f"token-{n}", 10, 1)
+        storage.acquire_entry(f"address-{n % 7}", 600, 60)
+    assert 990 <= len([key for key in storage.events if key.startswith("token-")]) <= 1001
+    assert len(storage.events) == len(storage.by_last_hit[1]) + len(storage.by_last_hit[60])
+    clock.now += 61
+    storage.acquire_entry("token-new", 10, 1)
+    assert list(storage.events) == ["token-new"]
