@@ -362,9 +362,19 @@ class WebhookWorker(Worker):
                 # A request must arrive whole within gunicorn's timeout (GUNICORN_TIMEOUT_S) of its first byte.
                 if now - client.request_started > self.cfg.timeout:
                     self._refuse(client, HttpError(408, "The request did not arrive in time."))
-            elif now - client.active_at > self.cfg.keepalive:
+            elif now - client.active_at > self.cfg.keepalive and not self._unread(client):
                 self._close(client)
         return now
+
+    @staticmethod
+    def _unread(client: Client) -> bool:
+        """Return True when the client has sent something not read yet (a busy worker reads it at its next turn)."""
+        try:
+            return bool(client.sock.recv(1, socket.MSG_PEEK))
+        except (BlockingIOError, InterruptedError):
+            return False
+        except OSError:
+            return False
 
     def _close(self, client: Client) -> None:
         client.closing = True
