@@ -223,6 +223,33 @@ def broker_process() -> Iterator[tuple[Process, BrokerSettings]]:
         broker.stop()
 
 
+@dataclass
+class Driven:
+    """A pipeline driven by the test the way the worker drives it: the test is the hub."""
+
+    publisher: EmbeddedPublisher
+    selector: selectors.BaseSelector
+    pipeline: Pipeline
+
+
+@pytest.fixture
+def driven(broker_process: tuple[Process, BrokerSettings]) -> Iterator[Callable[[float], Driven]]:
+    """Make pipelines to the broker process with a given PUBLISH_TIMEOUT_S; close them afterwards."""
+    made: list[Driven] = []
+
+    def make(publish_timeout_s: float) -> Driven:
+        publisher = EmbeddedPublisher(broker_process[1], publish_timeout_s)
+        selector = selectors.DefaultSelector()
+        publisher.pipeline = Pipeline(publisher, selector)
+        made.append(Driven(publisher, selector, publisher.pipeline))
+        return made[-1]
+
+    yield make
+    for one in made:
+        one.pipeline.close()
+        one.selector.close()
+
+
 def start_publishing(pipeline: Pipeline, publisher: EmbeddedPublisher, topics: list[str], payload: bytes) -> list[Any]:
     """Publish to each topic from its own greenlet, as the worker's requests do; return where results will be."""
     results: list[Any] = [None] * len(topics)
@@ -251,44 +278,31 @@ def run_hub(pipeline: Pipeline, selector: selectors.BaseSelector, results: list[
 
 
 def test_more_than_the_socket_takes_at_once_goes_out_whole_when_there_is_room(
-    broker_process: tuple[Process, BrokerSettings],
+    broker_process: tuple[Process, BrokerSettings], driven: Callable[[float], Driven]
 ) -> None:
-    broker, settings = broker_process
-    publisher = EmbeddedPublisher(settings, publish_timeout_s=10)
-    selector = selectors.DefaultSelector()
-    publisher.pipeline = pipeline = Pipeline(publisher, selector)
-    try:
-        assert pipeline.connected
-        broker.popen.send_signal(signal.SIGSTOP)
-        topics = [f"awtrix/pipeline-room-{n:04d}/notify" for n in range(3000)]
-        results = start_publishing(pipeline, publisher, topics, b'{"text":"%s"}' % (b"x" * 7000))
-        pipeline.flush()  # 21 MB: more than the socket buffers of both sides hold while the broker sleeps
-        assert selector.get_key(pipeline._link).events == selectors.EVENT_READ | selectors.EVENT_WRITE  # type: ignore[arg-type]
-        broker.popen.send_signal(signal.SIGCONT)
-        run_hub(pipeline, selector, results)
-        # Every message reached the broker intact (a torn packet would have closed the link: broker_unavailable).
-        assert results == [False] * len(topics)
-        assert selector.get_key(pipeline._link).events == selectors.EVENT_READ  # type: ignore[arg-type]
-    finally:
-        pipeline.close()
-        selector.close()
+    broker = broker_process[0]
+    one = driven(10)
+    publisher, selector, pipeline = one.publisher, one.selector, one.pipeline
+    assert pipeline.connected
+    broker.popen.send_signal(signal.SIGSTOP)
+    topics = [f"awtrix/pipeline-room-{n:04d}/notify" for n in range(3000)]
+    results = start_publishing(pipeline, publisher, topics, b'{"text":"%s"}' % (b"x" * 7000))
+    pipeline.flush()  # 21 MB: more than the socket buffers of both sides hold while the broker sleeps
+    assert selector.get_key(pipeline._link).events == selectors.EVENT_READ | selectors.EVENT_WRITE  # type: ignore[arg-type]
+    broker.popen.send_signal(signal.SIGCONT)
+    run_hub(pipeline, selector, results)
+    # Every message reached the broker intact (a torn packet would have closed the link: broker_unavailable).
+    assert results == [False] * len(topics)
+    assert selector.get_key(pipeline._link).events == selectors.EVENT_READ  # type: ignore[arg-type]
 
 
-def test_answers_that_arrived_in_time_are_taken_before_the_link_is_given_up(
-    broker_process: tuple[Process, BrokerSettings],
-) -> None:
-    _, settings = broker_process
-    publisher = EmbeddedPublisher(settings, publish_timeout_s=0.5)
-    selector = selectors.DefaultSelector()
-    publisher.pipeline = pipeline = Pipeline(publisher, selector)
-    try:
-        results = start_publishing(pipeline, publisher, ["awtrix/pipeline-late-reader/notify"] * 3, b"{}")
-        pipeline.flush()
-        assert select.select([pipeline._link], [], [], WAIT_S)[0]  # the answers are there, not read yet
-        # A worker busy for longer than PUBLISH_TIMEOUT_S gets to its deadlines before it reads them.
-        pipeline.expire(time.monotonic() + 1.0)
-        assert results == [False] * 3
-        assert pipeline.connected and pipeline.in_flight == 0
-    finally:
-        pipeline.close()
-        selector.close()
+def test_answers_that_arrived_in_time_are_taken_before_the_link_is_given_up(driven: Callable[[float], Driven]) -> None:
+    one = driven(0.5)
+    publisher, pipeline = one.publisher, one.pipeline
+    results = start_publishing(pipeline, publisher, ["awtrix/pipeline-late-reader/notify"] * 3, b"{}")
+    pipeline.flush()
+    assert select.select([pipeline._link], [], [], WAIT_S)[0]  # the answers are there, not read yet
+    # A worker busy for longer than PUBLISH_TIMEOUT_S gets to its deadlines before it reads them.
+    pipeline.expire(time.monotonic() + 1.0)
+    assert results == [False] * 3
+    assert pipeline.connected and pipeline.in_flight == 0
