@@ -149,8 +149,7 @@ def _key_parts(item: RateLimitItem) -> tuple[str, str]:
 
 
 def _hit(counter: MovingWindowRateLimiter, item: RateLimitItem, key: str) -> bool:
-    # What counter.hit(item, KEY_PREFIX, key) does, without rebuilding the storage key on every hit
-    # (limits' key_for was a third of the limiter's time).
+    # What counter.hit(item, KEY_PREFIX, key) does, with the storage key from storage_key().
     return counter.storage.acquire_entry(storage_key(item, key), item.amount, item.get_expiry())  # type: ignore[union-attr]
 
 

@@ -25,14 +25,6 @@ SCHEME = "awtrix-memory"
 SWEEP_EVERY_S = 1.0  # fixed-window counters only (limits' incr and decr; the gateway does not use them)
 
 
-class Window(deque[float]):
-    """The times of a key's most recent hits, oldest first."""
-
-    def __init__(self, limit: int) -> None:
-        """Keep at most limit hit times."""
-        super().__init__(maxlen=limit)
-
-
 class WindowStorage(MemoryStorage):
     """limits' MemoryStorage with bounded moving windows, dropped in order once their newest hit is out of the window."""
 
@@ -41,8 +33,8 @@ class WindowStorage(MemoryStorage):
     def __init__(self, uri: str | None = None, wrap_exceptions: bool = False, **options: str) -> None:
         """Open an empty storage; one lock guards every window (each step under it is a few deque operations)."""
         self.windows_lock = threading.Lock()
-        # window length (s) -> key -> window, least recently hit first
-        self.by_last_hit: dict[float, OrderedDict[str, Window]] = {}
+        # window length (s) -> key -> its window (the times of its recent hits, oldest first), least recently hit first
+        self.by_last_hit: dict[float, OrderedDict[str, deque[float]]] = {}
         super().__init__(uri, wrap_exceptions=wrap_exceptions, **options)
 
     def acquire_entry(self, key: str, limit: int, expiry: int, amount: int = 1) -> bool:
@@ -54,7 +46,7 @@ class WindowStorage(MemoryStorage):
             self._drop_stale_windows(now)
             window = self.events.get(key)
             if window is None:
-                window = self.events[key] = Window(limit)
+                window = self.events[key] = deque(maxlen=limit)
             deciding = limit - amount + 1  # limits' rule: the (limit - amount + 1)-th newest hit decides
             if len(window) >= deciding and window[-deciding] >= now - expiry:
                 return False

@@ -371,9 +371,7 @@ class WebhookWorker(Worker):
         """Return True when the client has sent something not read yet (a busy worker reads it at its next turn)."""
         try:
             return bool(client.sock.recv(1, socket.MSG_PEEK))
-        except (BlockingIOError, InterruptedError):
-            return False
-        except OSError:
+        except OSError:  # nothing to read now (BlockingIOError), or the connection failed: nothing unread
             return False
 
     def _close(self, client: Client) -> None:
