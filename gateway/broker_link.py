@@ -31,7 +31,9 @@ from gateway.settings import BrokerSettings
 # the next publish (peer_closed) or by the publish itself.
 KEEPALIVE_S = 0
 MAX_PACKET_BYTES = 4096  # the broker sends a gateway only CONNACKs, receipts and PUBACKs
-READ_BYTES = 4096
+# Pipelined, a worker has at most one message in flight per client connection (1,000 by default), and each
+# answer (receipt and PUBACK) is ~25 bytes: one read takes in every answer that has arrived.
+READ_BYTES = 65536
 CLOSED_EVENTS = select.POLLRDHUP | select.POLLHUP | select.POLLERR | select.POLLNVAL
 
 
