@@ -131,6 +131,19 @@ class Fleet:
             await asyncio.sleep(0.05)
         return {"open": len(self.devices)}
 
+    async def shrink(self, total: int, timeout_s: float) -> dict[str, Any]:
+        """Disconnect (DISCONNECT, then close) every device numbered total or above, and wait until their connections end."""
+        leaving = [self.devices.pop(index) for index in [index for index in self.devices if index >= total]]
+        self.indices = [index for index in self.indices if index < total]
+        for device in leaving:  # gone from self.devices first: lost() neither counts them as dropped nor retries them
+            if device.ever_subscribed:
+                self.subscribed_count -= 1
+            device.close()
+        deadline = time.monotonic() + timeout_s
+        while any(device.state != "closed" for device in leaving) and time.monotonic() < deadline:
+            await asyncio.sleep(0.05)
+        return {"open": sum(device.state != "closed" for device in leaving), "subscribed": self.subscribed_count}
+
     def reset(self) -> dict[str, Any]:
         """Forget the messages counted so far."""
         self.received = 0
@@ -198,10 +211,14 @@ class Fleet:
         try:
             await asyncio.wait_for(loop.create_connection(lambda: device, self.host, self.port), min(max(left, 0.1), ATTEMPT_S))
         except (OSError, TimeoutError):
+            device.state = "closed"
             if self.devices.get(index) is device:
                 del self.devices[index]
                 if time.monotonic() < self.retry_until:
                     self._spawn(index, random.uniform(*RETRY_S))
+            return
+        if self.devices.get(index) is not device:  # shrunk away while it connected
+            device.close()
 
 
 async def serve(fleet: Fleet) -> None:
@@ -219,6 +236,8 @@ async def serve(fleet: Fleet) -> None:
             reply = await fleet.connect(**command)
         elif name == "wait_lost":
             reply = await fleet.wait_lost(**command)
+        elif name == "shrink":
+            reply = await fleet.shrink(**command)
         else:
             reply = getattr(fleet, name)()
         sys.stdout.write(json.dumps(reply) + "\n")

@@ -84,6 +84,12 @@ class DeviceFleet:
         """Wait until every device has seen its connection close; return how many are still open."""
         return sum(reply["open"] for reply in self._ask_each([{"cmd": "wait_lost", "timeout_s": timeout_s}] * len(self._procs)))
 
+    def shrink(self, total: int, timeout_s: float) -> int:
+        """Disconnect every device numbered total or above; return how many of them are still open after timeout_s."""
+        self.count = min(self.count, total)
+        commands = [{"cmd": "shrink", "total": total, "timeout_s": timeout_s}] * len(self._procs)
+        return sum(reply["open"] for reply in self._ask_each(commands))
+
     def reset(self) -> None:
         """Forget what the devices have received so far."""
         self._ask_each([{"cmd": "reset"}] * len(self._procs))

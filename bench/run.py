@@ -60,7 +60,8 @@ def measure_ceiling(shape: GatewayShape, plan: Plan) -> Figures:
     ceiling, fleet = Ceiling(shape), DeviceFleet(PREFIX, 1)
     try:
         drive = lambda: blast(ceiling.endpoint, plan.device_counts[1], PREFIX, plan.blast_s, plan.connections)  # noqa: E731
-        figures.throughput[0] = loaded(ceiling, fleet, 0, drive)
+        for _ in range(plan.repeats):
+            figures.add_blast(0, loaded(ceiling, fleet, 0, drive))
     finally:
         fleet.close()
         ceiling.close()
@@ -97,7 +98,9 @@ def main() -> int:
         "",
         "Machine: " + "; ".join(f"{key}: {value}" for key, value in facts.items()),
         f"gunicorn {shape} (WEB_CONCURRENCY; the gateway's worker, gateway/worker.py); wrk {plan.connections} connections; "
-        f"{plan.blast_s:.0f} s per wrk run, {plan.paced_s:.0f} s paced run; finished in {time.monotonic() - started:.0f} s",
+        f"{plan.blast_s:.0f} s per wrk run; each throughput figure is the median of {plan.repeats} wrk run(s) "
+        f"({plan.repeats} more at {plan.device_counts[0]:,} devices after the largest fleet); {plan.paced_s:.0f} s paced run; "
+        f"finished in {time.monotonic() - started:.0f} s",
     ])  # fmt: skip
     report = render(ours, references, ceiling, plan, setup, [shapes, profiler.summary if profiler else ""])
     print(report)

@@ -27,13 +27,15 @@ def measure(system: System, plan: Plan, prefix: str, at_middle: Hook | None = No
     fleet = DeviceFleet(prefix, plan.simulators, anonymous=system.anonymous_devices)
     small, middle, large = plan.device_counts
 
-    def flood(devices: int) -> Answers:
-        return blast(system.endpoint, devices, prefix, plan.blast_s, plan.connections)
+    def flood(count: int, devices: int) -> None:
+        for _ in range(plan.repeats):
+            run = loaded(system, fleet, devices, lambda: blast(system.endpoint, count, prefix, plan.blast_s, plan.connections))
+            figures.add_blast(count, run)
 
     try:
         for count in (small, middle):
             connect(fleet, system, count, figures)
-            figures.throughput[count] = loaded(system, fleet, count, lambda n=count: flood(n))
+            flood(count, count)
         log.info("%s: %s webhooks/s at a fixed rate with %s devices", system.name, plan.rate, middle)
         figures.latency = loaded(system, fleet, middle, lambda: pace(system.endpoint, middle, prefix, plan.rate, plan.paced_s))
         if at_middle is not None:
@@ -46,8 +48,9 @@ def measure(system: System, plan: Plan, prefix: str, at_middle: Hook | None = No
                 figures.notes.append(f"only {connected.subscribed:,} of {large:,} devices subscribed for the throughput run")
             settle(system)
         system.wait_publisher()
-        subscribed = fleet.subscribed()
-        figures.throughput[large] = loaded(system, fleet, subscribed, lambda: flood(large))
+        flood(large, fleet.subscribed())
+        shrink(fleet, system, small, figures)
+        flood(small, small)
     finally:
         fleet.close()
     return figures
@@ -59,6 +62,16 @@ def connect(fleet: DeviceFleet, system: System, total: int, figures: Figures) ->
     connected = fleet.grow("127.0.0.1", system.mqtt_port, total, CONNECT_S)
     if not connected.complete:
         figures.notes.append(f"only {connected.subscribed:,} of {total:,} devices subscribed ({connected.refusals or 'timeout'})")
+
+
+def shrink(fleet: DeviceFleet, system: System, total: int, figures: Figures) -> None:
+    """Disconnect every device but the first total ones, and let the broker settle before the next load phase."""
+    log.info("%s: disconnecting all but %s devices", system.name, total)
+    still_open = fleet.shrink(total, CONNECT_S)
+    settle(system)
+    subscribed = fleet.subscribed()
+    if still_open or subscribed != total:
+        figures.notes.append(f"down to {total:,} devices: {subscribed:,} subscribed, {still_open:,} still closing")
 
 
 def loaded(system: System, fleet: DeviceFleet, devices: int, drive: Callable[[], Answers]) -> Run:
