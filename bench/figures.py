@@ -11,9 +11,9 @@ class Plan:
 
     device_counts: tuple[int, int, int] = (10, 1_000, 10_000)
     blast_s: float = 4.0
-    # wrk runs per device count; each throughput figure is the median run. The smallest count is run this many
-    # times before the larger fleets and again after them, so a machine that slows down or speeds up during
-    # the bench favours neither end of the size comparison.
+    # wrk runs per device count; each throughput figure is the median run. The smallest count runs once before
+    # the larger fleets, then alternates with the largest: the fleet shrinks to it after each run at the largest
+    # count and grows back before the next (bench/scenario.py).
     repeats: int = 3
     rate: int = 1_000
     paced_s: float = 10.0

@@ -27,15 +27,16 @@ def measure(system: System, plan: Plan, prefix: str, at_middle: Hook | None = No
     fleet = DeviceFleet(prefix, plan.simulators, anonymous=system.anonymous_devices)
     small, middle, large = plan.device_counts
 
-    def flood(count: int, devices: int) -> None:
-        for _ in range(plan.repeats):
+    def flood(count: int, devices: int, runs: int) -> None:
+        for _ in range(runs):
             run = loaded(system, fleet, devices, lambda: blast(system.endpoint, count, prefix, plan.blast_s, plan.connections))
             figures.add_blast(count, run)
 
     try:
-        for count in (small, middle):
-            connect(fleet, system, count, figures)
-            flood(count, count)
+        connect(fleet, system, small, figures)
+        flood(small, small, 1)
+        connect(fleet, system, middle, figures)
+        flood(middle, middle, plan.repeats)
         log.info("%s: %s webhooks/s at a fixed rate with %s devices", system.name, plan.rate, middle)
         figures.latency = loaded(system, fleet, middle, lambda: pace(system.endpoint, middle, prefix, plan.rate, plan.paced_s))
         if at_middle is not None:
@@ -48,9 +49,15 @@ def measure(system: System, plan: Plan, prefix: str, at_middle: Hook | None = No
                 figures.notes.append(f"only {connected.subscribed:,} of {large:,} devices subscribed for the throughput run")
             settle(system)
         system.wait_publisher()
-        flood(large, fleet.subscribed())
-        shrink(fleet, system, small, figures)
-        flood(small, small)
+        # The size comparison: runs with the largest fleet and with the smallest alternate, so that a machine
+        # whose speed changes over a minute (this shared VM's does) favours neither.
+        for repeat in range(plan.repeats):
+            if repeat:
+                connect(fleet, system, large, figures)
+                settle(system)
+            flood(large, fleet.subscribed(), 1)
+            shrink(fleet, system, small, figures)
+            flood(small, small, 1)
     finally:
         fleet.close()
     return figures
