@@ -43,6 +43,9 @@ class System:
 
     name = "system"
     anonymous_devices = False  # devices log in with username = token unless the system cannot do that
+    # The smallest and largest fleets' runs alternate (the fleet shrinks and grows between them) unless
+    # connecting the largest fleet takes the system minutes.
+    alternate_sizes = True
     endpoint: Endpoint
     mqtt_port = 0
 
