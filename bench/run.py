@@ -99,7 +99,8 @@ def main() -> int:
         "Machine: " + "; ".join(f"{key}: {value}" for key, value in facts.items()),
         f"gunicorn {shape} (WEB_CONCURRENCY; the gateway's worker, gateway/worker.py); wrk {plan.connections} connections; "
         f"{plan.blast_s:.0f} s per wrk run; each throughput figure is the median of {plan.repeats} wrk run(s) "
-        f"(at {plan.device_counts[0]:,} devices: 1 first, then {plan.repeats} alternating with the largest fleet's); "
+        f"(at {plan.device_counts[0]:,} devices: 1 first, then {plan.repeats} alternating with the largest fleet's; "
+        "RabbitMQ's back to back); "
         f"{plan.paced_s:.0f} s paced run; "
         f"finished in {time.monotonic() - started:.0f} s",
     ])  # fmt: skip
