@@ -133,7 +133,7 @@ class Fleet:
 
     async def shrink(self, total: int, timeout_s: float) -> dict[str, Any]:
         """Disconnect (DISCONNECT, then close) every device numbered total or above, and wait until their connections end."""
-        leaving = [self.devices.pop(index) for index in [index for index in self.devices if index >= total]]
+        leaving = [self.devices.pop(index) for index in list(self.devices) if index >= total]
         self.indices = [index for index in self.indices if index < total]
         for device in leaving:  # gone from self.devices first: lost() neither counts them as dropped nor retries them
             if device.ever_subscribed:
