@@ -3,8 +3,8 @@
 Starts the Procfile's broker, then times (process CPU, including the kernel's share of socket calls):
 the minimal Flask app (bench/ceiling.py) called as WSGI; the gateway app with a publisher that does nothing;
 one publish on the gateway's own link to the embedded broker, alone and pipelined in batches of PIPELINED (as
-the gateway's worker sends a turn's publishes, gateway/pipeline.py); the same through paho's network thread (the
-publisher the gateway used before, still used for external brokers); and the whole gateway app publishing for
+the gateway's worker sends a turn's publishes, gateway/publishing/embedded/pipeline.py); the same through paho's
+network thread (the publisher the gateway used before, still used for external brokers); and the whole gateway app publishing for
 real, one call at a time. Each figure is the median of ROUNDS rounds of CALLS calls. No device is connected, so the broker routes
 to nobody and the publisher hears "no device" (the gateway answers 202).
 """
@@ -20,13 +20,13 @@ from collections.abc import Callable
 from typing import Any
 
 from bench.ceiling import app as ceiling_app
-from gateway import create_app
-from gateway.broker_link import BrokerLink
-from gateway.embedded_publisher import EmbeddedPublisher
-from gateway.publisher import MqttPublisher
-from gateway.reconnect import client_id
+from gateway.app import create_app
+from gateway.publishing.embedded.link import BrokerLink
+from gateway.publishing.embedded.publisher import EmbeddedPublisher
+from gateway.publishing.mqtt.mqtt_client import MqttPublisher
+from gateway.publishing.reconnect import client_id
+from gateway.serving.wsgi_call import call_app
 from gateway.settings import BrokerSettings, GatewaySettings, RateLimitSettings
-from gateway.wsgi_call import call_app
 from tests.support.processes import start_broker
 
 CALLS = 2000
@@ -116,9 +116,9 @@ def main() -> int:
         pieces: dict[str, tuple[Callable[[], object], int]] = {
             "minimal Flask app (bench/ceiling.py), WSGI call": (request(ceiling_app), 1),
             "gateway app, publisher doing nothing": (request(create_app(settings, NoPublisher())), 1),
-            "publish on the gateway's own link (gateway/broker_link.py)": (lambda: link.publish(TOPIC, BODY), 1),
+            "publish on the gateway's own link (gateway/publishing/embedded/link.py)": (lambda: link.publish(TOPIC, BODY), 1),
             f"the same, per publish, pipelined {PIPELINED} at a time": (pipelined(batched, PIPELINED), PIPELINED),
-            "publish through paho's network thread (gateway/publisher.py)": (lambda: paho.publish(TOPIC, BODY), 1),
+            "publish through paho's network thread (gateway/publishing/mqtt/)": (lambda: paho.publish(TOPIC, BODY), 1),
             "gateway app, publishing on its link": (request(create_app(settings, link)), 1),
         }
         print(f"CPU per call, median of {ROUNDS} x {CALLS} calls, pid {os.getpid()}:")

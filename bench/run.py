@@ -97,7 +97,7 @@ def main() -> int:
         f"## awtrix-cloud bench{' (BENCH_QUICK: small counts; the targets are defined for the full run)' if quick else ''}",
         "",
         "Machine: " + "; ".join(f"{key}: {value}" for key, value in facts.items()),
-        f"gunicorn {shape} (WEB_CONCURRENCY; the gateway's worker, gateway/worker.py); wrk {plan.connections} connections; "
+        f"gunicorn {shape} (WEB_CONCURRENCY; the gateway's worker, gateway/serving/); wrk {plan.connections} connections; "
         f"{plan.blast_s:.0f} s per wrk run; each throughput figure is the median of {plan.repeats} wrk run(s) "
         f"(at {plan.device_counts[0]:,} devices: 1 first, then {plan.repeats} alternating with the largest fleet's; "
         "RabbitMQ's back to back); "

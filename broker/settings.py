@@ -5,6 +5,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from common.env import EnvReader
+from common.firmware.awtrix3 import MAX_PACKET_BYTES
 from common.tokens import is_valid_token
 
 MIN_SECRET_CHARS = 16  # the gateway asks the same
@@ -24,7 +25,7 @@ class BrokerSettings:
     gateway_username: str = "gateway"
     gateway_secret: str = ""
     max_connections: int = 20000
-    max_packet_bytes: int = 8192
+    max_packet_bytes: int = MAX_PACKET_BYTES  # what AWTRIX 3 reads; the broker refuses larger packets from clients
     connect_timeout_s: float = 10.0
     failed_logins_per_minute: int = 10
     tls_port: int | None = None

@@ -242,3 +242,17 @@ def encode_connect(client_id: str, username: str | None, password: str | None, k
 
 def _string(raw: bytes) -> bytes:
     return struct.pack("!H", len(raw)) + raw
+
+
+def publish_packet_bytes(topic: str, payload: bytes) -> int:
+    """Return the size of the QoS 1 MQTT 3.1.1 PUBLISH packet carrying payload to topic."""
+    remaining = 2 + len(topic.encode("utf-8")) + 2 + len(payload)
+    return 1 + _remaining_length_bytes(remaining) + remaining
+
+
+def _remaining_length_bytes(remaining: int) -> int:
+    count = 1
+    while remaining >= 128:
+        remaining //= 128
+        count += 1
+    return count

@@ -3,7 +3,7 @@
 import os
 
 from common.env import EnvReader
-from gateway.gunicorn_logging import ACCESS_LOG_FORMAT, ADDRESS_PREFIX, client_addresses_enabled
+from gateway.serving.gunicorn_logging import ACCESS_LOG_FORMAT, ADDRESS_PREFIX, client_addresses_enabled
 
 _read = EnvReader(os.environ)
 bind = f"{_read.text('HOST') or '0.0.0.0'}:{_read.integer('PORT', 8000, 0, 65535)}"
@@ -14,8 +14,8 @@ if _read.text("MQTT_URL"):
     threads = _read.integer("GUNICORN_THREADS", 4, 1, 1024)
 else:
     # The embedded broker answers in a fraction of a millisecond: one thread per worker serving an event
-    # loop (gateway/worker.py) costs far less CPU per webhook than gunicorn's workers (docs/PERFORMANCE.md).
-    worker_class = "gateway.worker.WebhookWorker"
+    # loop (gateway/serving/worker.py) costs far less CPU per webhook than gunicorn's workers (docs/PERFORMANCE.md).
+    worker_class = "gateway.serving.worker.WebhookWorker"
 timeout = _read.integer("GUNICORN_TIMEOUT_S", 30, 1, 86400)
 if _read.problems:
     raise SystemExit("gateway: refusing to start, " + "; ".join(_read.problems))
@@ -27,28 +27,28 @@ if _read.problems:
 accesslog = "-"
 errorlog = "-"
 access_log_format = (ADDRESS_PREFIX if client_addresses_enabled() else "") + ACCESS_LOG_FORMAT
-logger_class = "gateway.gunicorn_logging.PrivateLogger"
+logger_class = "gateway.serving.gunicorn_logging.PrivateLogger"
 # gunicorn 27's admin socket (~/.gunicorn/gunicorn.ctl) is not needed and collides between instances.
 control_socket_disable = True
 
 
 def on_starting(server: object) -> None:
     """Refuse to start, in the master and before forking, when the gateway's settings are invalid."""
-    from gateway.lifecycle import check_settings
+    from gateway.serving.lifecycle import check_settings
 
     check_settings(os.environ)
 
 
 def post_worker_init(worker: object) -> None:
     """Connect the worker to the broker before it serves its first request."""
-    from gateway.lifecycle import start_worker
+    from gateway.serving.lifecycle import start_worker
 
     start_worker(worker.wsgi)  # type: ignore[attr-defined]
 
 
 def worker_exit(server: object, worker: object) -> None:
     """Disconnect the worker from the broker as it exits."""
-    from gateway.lifecycle import stop_worker
+    from gateway.serving.lifecycle import stop_worker
 
     wsgi = getattr(worker, "wsgi", None)
     if wsgi is not None:

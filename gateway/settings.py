@@ -7,7 +7,7 @@ from urllib.parse import SplitResult, unquote, urlsplit
 
 from common.env import EnvReader
 from common.tokens import is_valid_token
-from gateway.modes import DANGEROUS_MODES
+from gateway.rules.modes import DANGEROUS_MODES
 
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 MIN_SECRET_CHARS = 16

@@ -1,5 +1,5 @@
 """The WSGI entry point for gunicorn: gunicorn -c config/gunicorn.conf.py gateway.wsgi:app."""
 
-from gateway import create_app
+from gateway.app import create_app
 
 app = create_app()

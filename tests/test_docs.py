@@ -32,7 +32,7 @@ LOG_LEVEL_NAMES = {"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"}
 WSGI_ENVIRON_KEYS = {"REQUEST_METHOD", "REMOTE_ADDR"}  # read per request by the access log, not settings
 SETTINGS_SOURCES = [
     "gateway/settings.py",
-    "gateway/gunicorn_logging.py",
+    "gateway/serving/gunicorn_logging.py",
     "broker/settings.py",
     "broker/__main__.py",
     "config/gunicorn.conf.py",

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
+from gateway.publishing import Publisher
 from gateway.settings import RateLimitSettings
-from gateway.views import Publisher
 from tests.gateway.conftest import (  # noqa: F401 (fixtures, registered by being imported here)
     Gateway,
     embedded_settings,

@@ -16,8 +16,8 @@ from schemathesis import GenerationMode, checks
 from werkzeug.test import TestResponse
 
 from gateway.errors import ERROR_CODES
-from gateway.modes import AWTRIX2_MODES, AWTRIX3_MODES, DANGEROUS_MODES
-from gateway.views import Publisher
+from gateway.publishing import Publisher
+from gateway.rules.modes import AWTRIX2_MODES, AWTRIX3_MODES, DANGEROUS_MODES
 from tests.abuse.conftest import UNLIMITED
 from tests.gateway.conftest import Gateway
 from tests.support.clients import Client

@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 from gateway.errors import ERROR_CODES, ERRORS, HttpError
-from gateway.modes import allowed_modes
+from gateway.rules.modes import allowed_modes
 from gateway.settings import RateLimitSettings
 from tests.gateway.conftest import Gateway
 

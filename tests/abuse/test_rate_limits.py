@@ -8,7 +8,7 @@ import pytest
 from werkzeug.test import TestResponse
 
 from gateway.errors import ERROR_CODES
-from gateway.ratelimit import LIMITER_KEY
+from gateway.ratelimit.limiter import LIMITER_KEY
 from gateway.settings import RateLimitSettings
 from tests.abuse.conftest import UNLIMITED
 from tests.gateway.conftest import Gateway

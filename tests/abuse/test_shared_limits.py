@@ -6,7 +6,7 @@ from collections.abc import Callable, Iterator
 import pytest
 import redis
 
-from gateway.lifecycle import start_worker
+from gateway.serving.lifecycle import start_worker
 from gateway.settings import RateLimitSettings
 from tests.abuse.conftest import UNLIMITED, RedisServer
 from tests.gateway.conftest import Gateway, UnusedPublisher

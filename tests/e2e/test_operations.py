@@ -15,7 +15,7 @@ from tests.support.processes import POLLING_LIMITS, Process, procfile_command, s
 
 
 def test_broker_refuses_to_start_without_secret() -> None:
-    # the web process has the same test in tests/gateway/test_gunicorn.py
+    # the web process has the same test in tests/gateway/serving/test_gunicorn.py
     process = Process(procfile_command("broker"), {"HOST": "127.0.0.1", "MQTT_PORT": "0"}, drop=("GATEWAY_SECRET",))
     code = process.popen.wait(30)
     process.stop()

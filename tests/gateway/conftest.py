@@ -10,11 +10,11 @@ import pytest
 from flask.testing import FlaskClient
 from werkzeug.test import TestResponse
 
-from gateway import create_app, publisher_for
-from gateway.embedded_publisher import EmbeddedPublisher
-from gateway.publisher import MqttPublisher
+from gateway.app import create_app
+from gateway.publishing import Publisher, publisher_for
+from gateway.publishing.embedded.publisher import EmbeddedPublisher
+from gateway.publishing.mqtt.mqtt_client import MqttPublisher
 from gateway.settings import BrokerSettings, GatewaySettings
-from gateway.views import Publisher
 from tests.support.clients import Clients
 from tests.support.embedded import TEST_SECRET, EmbeddedBroker
 from tests.support.mosquitto import MOSQUITTO, MOSQUITTO_PASSWD, free_ports

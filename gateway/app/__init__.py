@@ -1,0 +1,36 @@
+"""The webhook application: a Flask app factory wiring settings, publisher, rate limits, views and error handlers."""
+
+import os
+
+from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from gateway.app import views
+from gateway.app.extensions import PUBLISHER_KEY, SETTINGS_KEY
+from gateway.app.handlers import register_error_handlers
+from gateway.app.logs import configure_logging, record_log_path
+from gateway.publishing import Publisher, publisher_for
+from gateway.ratelimit.limiter import install_rate_limits
+from gateway.settings import GatewaySettings
+
+
+def create_app(settings: GatewaySettings | None = None, publisher: Publisher | None = None) -> Flask:
+    """Build the gateway app: settings, publisher, proxy trust, rate limits, blueprints, error handlers, log hook."""
+    if settings is None:
+        settings = GatewaySettings.from_env(os.environ)
+    if publisher is None:
+        # Connects on first use, so creating the app never starts a thread or opens a socket (gunicorn forks afterwards).
+        publisher = publisher_for(settings.broker, settings.publish_timeout_s)
+    configure_logging(settings.log_level)
+    app = Flask(__name__)
+    app.config["MAX_CONTENT_LENGTH"] = settings.max_body_bytes
+    app.extensions[SETTINGS_KEY] = settings
+    app.extensions[PUBLISHER_KEY] = publisher
+    if settings.trusted_proxy_count:
+        # Only behind proxies the operator vouches for: anyone can send X-Forwarded-For.
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=settings.trusted_proxy_count)  # type: ignore[method-assign]
+    install_rate_limits(app, settings.rate_limits)
+    app.register_blueprint(views.blueprint)
+    register_error_handlers(app)
+    app.after_request(record_log_path)
+    return app

@@ -1,0 +1,1 @@
+"""Publishing to the embedded broker: one link per thread, or the worker's pipelined link, and delivery receipts."""

@@ -1,0 +1,37 @@
+"""The one small interface between the webhook application and whatever reaches the broker."""
+
+from typing import Protocol, runtime_checkable
+
+
+class Publisher(Protocol):
+    """What the views need from the broker side."""
+
+    @property
+    def connected(self) -> bool:
+        """Return True while connected to the broker (or able to connect now)."""
+        ...
+
+    def publish(self, topic: str, payload: bytes) -> bool | None:
+        """Publish and return True (delivered), False (no device subscribed) or None (the broker cannot say)."""
+        ...
+
+
+@runtime_checkable
+class Connects(Protocol):
+    """What gunicorn's hooks call on a publisher with a real connection, around each worker.
+
+    Runtime-checkable on its methods only: on Python 3.11 an isinstance() check reads every member, and
+    reading `connected` would open a connection.
+    """
+
+    def wait_until(self, connected: bool, timeout_s: float) -> bool:
+        """Wait until the connection state equals connected; return False if timeout_s passes first."""
+        ...
+
+    def stop(self) -> None:
+        """Disconnect; a later publish connects again."""
+        ...
+
+
+class BrokerPublisher(Publisher, Connects, Protocol):
+    """A publisher with a real connection to a broker."""

@@ -1,0 +1,1 @@
+"""Rate limits on webhooks, per token and per client address."""

@@ -1,0 +1,410 @@
+"""The gunicorn worker the gateway runs in: one thread, one event loop, each request served as soon as it is whole.
+
+gunicorn's own workers spend ~0.4 ms of CPU per request on this gateway's machines before Flask runs (thread
+hand-offs, re-registering sockets, their general parser and response writer); this one reads requests
+without blocking, parses them strictly (gateway/serving/http1.py), calls the Flask app in the loop's own thread and
+writes the answer with one send. A slow client costs a buffer, not a thread.
+
+Each request runs in its own greenlet. With the embedded broker, a publish queues the message on the
+worker's pipeline (gateway/publishing/embedded/pipeline.py) and hands control back to the loop (the hub), which serves other
+requests meanwhile; the broker's answer resumes the request. Nothing else in a request waits: a blocking call
+(an external broker through paho, Redis for shared rate limits) blocks the whole worker while it lasts.
+Only the hub starts or resumes request greenlets; requests that become whole are queued and run once the
+turn's events are handled, and then the turn's publishes leave in one send.
+"""
+
+import errno
+import os
+import selectors
+import socket
+import sys
+import time
+from collections import deque
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+from greenlet import getcurrent, greenlet
+from gunicorn.workers.base import Worker
+
+from gateway.app.extensions import PUBLISHER_KEY
+from gateway.errors import ApiError, HttpError, InternalError
+from gateway.publishing.embedded.pipeline import Pipeline
+from gateway.publishing.embedded.publisher import EmbeddedPublisher
+from gateway.serving.http1 import Head, HttpProblem, encode_response, parse_head, take_chunked
+from gateway.serving.wsgi_call import Answer, RequestHeaders, call_app, environ_for, error_answer
+
+READ_BYTES = 65536
+NOTIFY_EVERY_S = 0.5
+ACCEPT_PER_TURN = 8
+EVENTS_PER_TURN = 64
+DEFAULT_BODY_LIMIT = 1_048_576
+# Greenlets kept for the next requests once theirs is answered: a new greenlet costs an mmap and a munmap (its
+# frame stack) and fresh pages, which were ~10 % of a worker's system calls.
+IDLE_RUNNERS = 64
+CONTINUE = b"HTTP/1.1 100 Continue\r\n\r\n"
+# While a request is served, a client's later (pipelined) requests are read up to this much, then not at all
+# until the answer is out: what a client sends ahead waits in its socket, not in the worker.
+AHEAD_BYTES = READ_BYTES
+
+
+@dataclass
+class Request:
+    """A request that has arrived whole, waiting for the hub to run it."""
+
+    client: "Client"
+    head: Head
+    body: bytes
+    force_close: bool
+    arrived: float
+
+
+@dataclass(eq=False)
+class Client:
+    """One client connection: what it sent that is not served yet, and what is not written to it yet."""
+
+    sock: socket.socket
+    address: tuple[str, int]
+    inbox: bytearray = field(default_factory=bytearray)
+    outbox: bytes = b""
+    head: Head | None = None
+    continued: bool = False
+    busy: bool = False  # a request of this connection is being served (its greenlet runs or waits)
+    ended: bool = False  # the client closed its side while a request was being served
+    watched: bool = True  # registered in the selector (not while a busy client is ended or has sent plenty)
+    closing: bool = False
+    active_at: float = field(default_factory=time.monotonic)  # last byte read or answer written
+    request_started: float | None = None  # when the first byte of the request being read arrived
+
+
+class WebhookWorker(Worker):
+    """Serve HTTP/1.x on gunicorn's listeners from one thread (see the module docstring)."""
+
+    def load_wsgi(self) -> None:
+        """Load the app, and give an embedded broker's publisher this worker's pipeline (before post_worker_init)."""
+        super().load_wsgi()
+        self.selector = selectors.DefaultSelector()
+        self.pipeline: Pipeline | None = None
+        publisher = getattr(self.wsgi, "extensions", {}).get(PUBLISHER_KEY)
+        if isinstance(publisher, EmbeddedPublisher):
+            publisher.pipeline = self.pipeline = Pipeline(publisher, self.selector)
+
+    def run(self) -> None:
+        """Accept, read, serve and write until told to stop, then let open requests finish."""
+        if self.cfg.is_ssl:
+            self.log.error("the gateway's worker does not terminate TLS; put TLS in front of it (see the README)")
+            sys.exit(1)
+        self.ready: deque[Request] = deque()
+        self.hub = getcurrent()
+        self.idle_runners: list[greenlet] = []
+        # Access lines leave once per turn (gateway/serving/gunicorn_logging.py), not one write per request.
+        getattr(self.log, "hold_access_lines", lambda: None)()
+        self._flush_access_lines = getattr(self.log, "flush_access_lines", lambda: None)
+        self.clients: set[Client] = set()
+        self.accepting = False
+        self.accept_paused_until = 0.0
+        self.body_limit = getattr(self.wsgi, "config", {}).get("MAX_CONTENT_LENGTH") or DEFAULT_BODY_LIMIT
+        self.server = self.sockets[0].getsockname() if self.sockets else ("", 0)
+        for listener in self.sockets:
+            listener.setblocking(False)
+        swept_at = notified_at = 0.0
+        while self.alive:
+            now = time.monotonic()
+            if now - notified_at >= NOTIFY_EVERY_S:  # the arbiter's heartbeat costs a system call, as does getppid
+                self.notify()
+                notified_at = now
+                if self.ppid != os.getppid():
+                    self.log.info("Parent changed, shutting down: %s", self)
+                    break
+            self._accept_if_room()
+            self._turn(1.0)
+            if time.monotonic() - swept_at >= 1.0:
+                swept_at = self._sweep()
+        self._finish()
+
+    def _accept_if_room(self) -> None:
+        room = len(self.clients) < self.cfg.worker_connections
+        want = self.alive and room and time.monotonic() >= self.accept_paused_until
+        if want == self.accepting:
+            return
+        for listener in self.sockets:
+            if want:
+                self.selector.register(listener, selectors.EVENT_READ, None)
+            else:
+                self.selector.unregister(listener)
+        self.accepting = want
+
+    def _turn(self, timeout: float) -> None:
+        """Wait for events (at most timeout s), handle them, run the requests that became whole, send publishes."""
+        pipeline = self.pipeline
+        if pipeline is not None and (deadline := pipeline.next_deadline()) is not None:
+            timeout = max(0.0, min(timeout, deadline - time.monotonic()))
+        self._dispatch(timeout)
+        while self.ready:
+            # Each request in a greenlet of its own, switched to from the hub: control comes back here when the
+            # request is answered or waits for the broker.
+            runner = self.idle_runners.pop() if self.idle_runners else greenlet(self._run_requests)
+            runner.switch(self.ready.popleft())
+        if pipeline is not None:
+            pipeline.flush()
+            pipeline.expire(time.monotonic())
+        self._flush_access_lines()
+
+    def _dispatch(self, timeout: float) -> None:
+        try:
+            events = self.selector.select(timeout)
+        except InterruptedError:
+            return
+        # New connections first, then at most EVENTS_PER_TURN clients: the rest are still ready at the next
+        # select() (level-triggered), and a turn stays short enough for waiting connections to be accepted.
+        served = 0
+        for key, mask in sorted(events, key=lambda event: event[0].data is not None):
+            if key.data is None:
+                self._accept(key.fileobj)  # type: ignore[arg-type]
+                continue
+            if key.data is self.pipeline:
+                self.pipeline.on_ready(mask)  # type: ignore[union-attr]
+                continue
+            if served == EVENTS_PER_TURN:
+                continue
+            served += 1
+            if mask & selectors.EVENT_WRITE:
+                self._flush(key.data)
+            else:
+                self._read(key.data)
+
+    def _accept(self, listener: socket.socket) -> None:
+        # A few connections per turn: every worker is woken for new connections, and small helpings spread
+        # keep-alive clients, hence load, over the workers (64 at once left one worker with all 32 of wrk's);
+        # one per turn absorbed a surge of a thousand connections too slowly (docs/RELIABILITY.md).
+        for _ in range(ACCEPT_PER_TURN):
+            if len(self.clients) >= self.cfg.worker_connections:
+                return
+            try:
+                sock, address = listener.accept()
+            except (BlockingIOError, InterruptedError):
+                return
+            except ConnectionAbortedError:
+                continue
+            except OSError as err:  # e.g. out of file descriptors: pause rather than spin on a ready listener
+                self.log.warning("cannot accept connections for now: %s", err.strerror or err)
+                self.accept_paused_until = time.monotonic() + 1.0
+                self._accept_if_room()
+                return
+            sock.setblocking(False)
+            if sock.family in (socket.AF_INET, socket.AF_INET6):
+                sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            else:
+                address = ("", 0)  # a unix socket has no client address
+            client = Client(sock, address)
+            self.clients.add(client)
+            self.selector.register(sock, selectors.EVENT_READ, client)
+
+    def _read(self, client: Client) -> None:
+        try:
+            data = client.sock.recv(READ_BYTES)
+        except (BlockingIOError, InterruptedError):
+            return
+        except OSError:
+            data = b""
+        if not data:  # the client closed (or reset) its side
+            if client.busy:  # answer the request in progress, then close (and stop hearing the end meanwhile)
+                client.ended = True
+                self._unwatch(client)
+                return
+            self._close(client)
+            return
+        client.inbox += data
+        if client.busy and len(client.inbox) >= AHEAD_BYTES:
+            self._unwatch(client)
+        client.active_at = time.monotonic()
+        if client.request_started is None:
+            client.request_started = client.active_at
+        self._serve_ready(client)
+
+    def _serve_ready(self, client: Client) -> None:
+        """Queue the next whole request in the inbox, unless one is being served or an answer waits to be written."""
+        while client.inbox and not client.outbox and not client.closing and not client.busy:
+            try:
+                if client.head is None:
+                    client.head = parse_head(client.inbox)
+                    if client.head is None:
+                        return
+                body, oversized = self._take_body(client, client.head)
+            except HttpProblem as problem:
+                self._refuse(client, problem.error)
+                return
+            if body is None:
+                return
+            head, client.head, client.continued = client.head, None, False
+            client.request_started = time.monotonic() if client.inbox else None
+            self._respond(client, head, body, force_close=oversized)
+
+    def _take_body(self, client: Client, head: Head) -> tuple[bytes | None, bool]:
+        """Return (body, oversized) once the body is whole and removed from the inbox; (None, False) until then."""
+        if head.content_length > self.body_limit:
+            # Not read at all: the app answers 413 from the declared length, and the connection closes.
+            client.inbox.clear()
+            return b"", True
+        if head.chunked:
+            taken = take_chunked(client.inbox, head.end, self.body_limit)
+            if taken is None:
+                self._continue(client, head)
+                return None, False
+            body, end = taken
+        else:
+            end = head.end + head.content_length
+            if len(client.inbox) < end:
+                self._continue(client, head)
+                return None, False
+            body = bytes(client.inbox[head.end : end])
+        del client.inbox[:end]
+        return body, False
+
+    def _continue(self, client: Client, head: Head) -> None:
+        if head.expects_continue and not client.continued:
+            client.continued = True
+            self._write(client, CONTINUE)
+
+    def _respond(self, client: Client, head: Head, body: bytes, force_close: bool) -> None:
+        client.busy = True
+        self.ready.append(Request(client, head, body, force_close, time.monotonic()))
+
+    def _run_requests(self, request: Request) -> None:
+        """A runner greenlet: answer a request, then wait in the idle list for the hub to hand it the next one."""
+        while True:
+            self._answer(request)
+            if len(self.idle_runners) >= IDLE_RUNNERS:
+                return
+            self.idle_runners.append(getcurrent())
+            request = self.hub.switch()
+
+    def _answer(self, request: Request) -> None:
+        """In the request's greenlet: call the app, write its answer, queue the connection's next request."""
+        client, head = request.client, request.head
+        force_close = request.force_close
+        environ = environ_for(head, request.body, client.address, self.server)
+        try:
+            status, headers, payload = call_app(self.wsgi, environ)
+        except Exception as err:  # the app's own handlers answer its errors; this is a failure outside them
+            # The type only: an exception's text may quote the request, token included.
+            self.log.error("the gateway's app failed outside its error handlers: %s", type(err).__name__)
+            status, headers, payload = error_answer(InternalError())
+            force_close = True
+        self.nr += 1
+        if self.nr >= self.max_requests and self.alive:
+            self.log.info("Autorestarting worker after current request.")
+            self.alive = False
+        keep_alive = head.keep_alive and not force_close and not client.ended and self.alive
+        head_only = head.method == "HEAD"
+        client.busy, client.closing = False, not keep_alive
+        if not client.watched and not client.ended and client in self.clients:
+            self._watch(client, selectors.EVENT_READ)
+        self._write(client, encode_response(status, headers, payload, keep_alive, head_only))
+        answer = Answer(status, headers, 0 if head_only else len(payload))
+        took = timedelta(seconds=time.monotonic() - request.arrived)
+        self.log.access(answer, RequestHeaders(head.headers), environ, took)
+        self._serve_ready(client)  # a request pipelined behind this one
+
+    def _refuse(self, client: Client, error: ApiError) -> None:
+        """Answer a request that cannot be served, and close the connection once the answer is out."""
+        self.log.info("refused a malformed request: %s", error.message)
+        status, headers, payload = error_answer(error)
+        client.inbox.clear()
+        client.closing = True
+        self._write(client, encode_response(status, headers, payload, keep_alive=False, head_only=False))
+
+    def _write(self, client: Client, data: bytes) -> None:
+        client.outbox += data
+        self._flush(client)
+
+    def _flush(self, client: Client) -> None:
+        try:
+            sent = client.sock.send(client.outbox) if client.outbox else 0
+        except (BlockingIOError, InterruptedError):
+            sent = 0
+        except OSError:
+            self._close(client)
+            return
+        client.outbox = client.outbox[sent:]
+        client.active_at = time.monotonic()
+        if client.outbox:
+            self._watch(client, selectors.EVENT_WRITE)
+            return
+        if client.closing:
+            self._close(client)
+            return
+        if self.selector.get_key(client.sock).events != selectors.EVENT_READ:
+            self._watch(client, selectors.EVENT_READ)
+            self._serve_ready(client)  # requests that arrived while the answer was being written
+
+    def _watch(self, client: Client, events: int) -> None:
+        if client.watched:
+            self.selector.modify(client.sock, events, client)
+        else:
+            self.selector.register(client.sock, events, client)
+            client.watched = True
+
+    def _unwatch(self, client: Client) -> None:
+        if client.watched:
+            self.selector.unregister(client.sock)
+            client.watched = False
+
+    def _sweep(self) -> float:
+        """Close idle keep-alive connections, time out requests that do not arrive whole, drop stuck writers."""
+        now = time.monotonic()
+        for client in list(self.clients):
+            if client.busy:
+                continue  # its wait for the broker ends by itself (PUBLISH_TIMEOUT_S, gateway/publishing/embedded/pipeline.py)
+            if client.outbox:
+                if now - client.active_at > self.cfg.timeout:
+                    self._close(client)
+            elif client.request_started is not None:
+                # A request must arrive whole within gunicorn's timeout (GUNICORN_TIMEOUT_S) of its first byte.
+                if now - client.request_started > self.cfg.timeout:
+                    self._refuse(client, HttpError(408, "The request did not arrive in time."))
+            elif now - client.active_at > self.cfg.keepalive and not self._unread(client):
+                self._close(client)
+        return now
+
+    @staticmethod
+    def _unread(client: Client) -> bool:
+        """Return True when the client has sent something not read yet (a busy worker reads it at its next turn)."""
+        try:
+            return bool(client.sock.recv(1, socket.MSG_PEEK))
+        except OSError:  # nothing to read now (BlockingIOError), or the connection failed: nothing unread
+            return False
+
+    def _close(self, client: Client) -> None:
+        client.closing = True
+        if client not in self.clients:
+            return
+        self.clients.discard(client)
+        try:
+            self.selector.unregister(client.sock)
+        except (KeyError, ValueError):
+            pass
+        try:
+            client.sock.close()
+        except OSError as err:
+            if err.errno != errno.EBADF:
+                raise
+
+    def _finish(self) -> None:
+        """Stop accepting, let answers in progress go out (up to graceful_timeout), then close everything."""
+        self.alive = False
+        self._accept_if_room()
+        deadline = time.monotonic() + self.cfg.graceful_timeout
+        while True:
+            for client in list(self.clients):
+                if not client.busy and not client.outbox and client.request_started is None:
+                    self._close(client)  # idle: nothing to finish
+            if not self.clients or time.monotonic() >= deadline:
+                break
+            self.notify()
+            self._turn(0.2)
+        if self.pipeline is not None:
+            self.pipeline.close()  # requests still waiting are answered 503
+        self._flush_access_lines()
+        for client in list(self.clients):
+            self._close(client)
+        self.selector.close()
