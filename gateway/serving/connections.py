@@ -1,8 +1,9 @@
 """The worker's client connections: what each holds, the per-address cap, and which to close when the worker is full.
 
 At capacity (gunicorn's worker_connections, GUNICORN_WORKER_CONNECTIONS) the worker keeps accepting: it closes
-idle keep-alive connections first, the longest idle first, then connections whose request has not arrived whole,
-the one that has been sending longest first, as a mature server would. A connection being served (its webhook
+idle keep-alive connections first (answered, and waiting for another request), the longest idle first, then
+connections whose request has not arrived whole, the one that has been at it longest first (a new connection that
+has sent nothing yet counts from its accept), as a mature server would. A connection being served (its webhook
 waits for the broker) or being written to is never closed for room. So a flood of idle or slow connections costs
 its senders their connections, not a normal webhook its answer.
 """
@@ -18,7 +19,10 @@ from operator import attrgetter
 from gateway.serving.requests import RequestReader
 
 _IDLE_SINCE = attrgetter("active_at")
-_SENDING_SINCE = attrgetter("request_started")
+
+
+def _sending_since(client: "Client") -> float:
+    return client.active_at if client.request_started is None else client.request_started
 
 
 @dataclass(eq=False)
@@ -34,6 +38,7 @@ class Client:
     ended: bool = False  # the client closed its side while a request was being served
     watched: bool = True  # registered in the selector (not while a busy client is ended or has sent plenty)
     closing: bool = False
+    answered: bool = False  # at least one answer written: between requests, the connection is idle
     active_at: float = field(default_factory=time.monotonic)  # last byte read or answer written
     request_started: float | None = None  # when the first byte of the request being read arrived
 
@@ -87,8 +92,8 @@ def to_close_for_room(clients: Iterable[Client], count: int) -> list[Client]:
     for client in clients:
         if client.busy or client.outbox or client.closing:
             continue
-        (idle if client.request_started is None else sending).append(client)
+        (idle if client.answered and client.request_started is None else sending).append(client)
     chosen = heapq.nsmallest(count, idle, key=_IDLE_SINCE)
     if len(chosen) < count:
-        chosen += heapq.nsmallest(count - len(chosen), sending, key=_SENDING_SINCE)
+        chosen += heapq.nsmallest(count - len(chosen), sending, key=_sending_since)
     return chosen

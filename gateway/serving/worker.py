@@ -227,12 +227,11 @@ class WebhookWorker(Worker):
             return
         except OSError:
             data = b""
-        if not data:  # the client closed (or reset) its side
-            if client.busy:  # answer the request in progress, then close (and stop hearing the end meanwhile)
-                client.ended = True
-                self._unwatch(client)
-                return
-            self._close(client)
+        if not data:  # the client closed (or reset) its side: answer what it sent whole, then close
+            client.ended = True
+            self._unwatch(client)  # (and stop hearing the end meanwhile)
+            if not client.busy:
+                self._serve_ready(client)
             return
         client.reader.receive(data)
         if client.busy and client.reader.pending >= AHEAD_BYTES:
@@ -252,7 +251,9 @@ class WebhookWorker(Worker):
                 self._refuse(client, problem.error)
                 return
             if taken is None:
-                if reader.take_continue():  # the client waits for this before it sends the body
+                if client.ended:  # nothing more will come: the requests it sent whole are answered
+                    self._close(client)
+                elif reader.take_continue():  # the client waits for this before it sends the body
                     self._write(client, CONTINUE)
                 return
             head, body = taken
@@ -289,9 +290,11 @@ class WebhookWorker(Worker):
         if self.nr >= self.max_requests and self.alive:
             self.log.info("Autorestarting worker after current request.")
             self.alive = False
-        keep_alive = head.keep_alive and not force_close and not client.ended and self.alive
+        # A client that half-closed after pipelining still gets an answer to every request it sent whole.
+        more = not client.ended or client.reader.pending > 0
+        keep_alive = head.keep_alive and not force_close and more and self.alive
         head_only = head.method == "HEAD"
-        client.busy, client.closing = False, not keep_alive
+        client.busy, client.closing, client.answered = False, not keep_alive, True
         if not client.watched and not client.ended and client in self.clients:
             self._watch(client, selectors.EVENT_READ)
         self._write(client, encode_response(status, headers, payload, keep_alive, head_only))
@@ -328,7 +331,9 @@ class WebhookWorker(Worker):
         if client.closing:
             self._close(client)
             return
-        if self.selector.get_key(client.sock).events != selectors.EVENT_READ:
+        if not client.watched:  # the client has ended its side: answer what else it sent, read no more
+            self._serve_ready(client)
+        elif self.selector.get_key(client.sock).events != selectors.EVENT_READ:
             self._watch(client, selectors.EVENT_READ)
             self._serve_ready(client)  # requests that arrived while the answer was being written
 
