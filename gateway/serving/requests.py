@@ -58,6 +58,12 @@ class RequestReader:
         due, self._continue_due = self._continue_due, False
         return due
 
+    def close(self) -> None:
+        """Give back what the reader holds, at once: llhttp's parser and the reader refer to each other."""
+        self._parser = None  # type: ignore[assignment]  # (a cycle the garbage collector would otherwise wait for)
+        self._buf, self._head, self._body, self._done = b"", b"", [], None
+        self._error = self._error or refuse(400, "The connection is closed.")
+
     def receive(self, data: bytes) -> None:
         """Keep data the client sent, to be parsed by next_request()."""
         self.received += len(data)

@@ -389,6 +389,7 @@ class WebhookWorker(Worker):
             return
         self.clients.discard(client)
         self.per_address.release(client.address_key)
+        client.reader.close()
         try:
             self.selector.unregister(client.sock)
         except (KeyError, ValueError):
