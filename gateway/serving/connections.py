@@ -9,13 +9,13 @@ its senders their connections, not a normal webhook its answer.
 """
 
 import heapq
-import ipaddress
 import socket
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from operator import attrgetter
 
+from gateway.ratelimit.limiter import client_network
 from gateway.serving.requests import RequestReader
 
 _IDLE_SINCE = attrgetter("active_at")
@@ -44,13 +44,8 @@ class Client:
 
 
 def address_key(host: str) -> str:
-    """Return what a client address counts under: the address itself, or its /64 for IPv6 (as the rate limits do)."""
-    if ":" not in host:
-        return host
-    try:
-        return str(ipaddress.ip_network(f"{host.split('%', 1)[0]}/64", strict=False))
-    except ValueError:
-        return host
+    """Return what a client address counts under, as the rate limits do: IPv4 as is, IPv6 by its /64."""
+    return host if ":" not in host else client_network(host)  # (an IPv4-mapped address counts as its IPv4)
 
 
 class AddressCounts:

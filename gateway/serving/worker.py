@@ -49,6 +49,11 @@ IDLE_RUNNERS = 64
 # At capacity with nothing that may be closed for room (every connection is being served or written to), accepting
 # pauses this long; new connections wait in the listen queue meanwhile.
 FULL_PAUSE_S = 0.1
+FRONT_COUNTS = {
+    "closed_for_room": "closed for new ones at capacity",
+    "timed_out": "answered 408 (head or request not in time)",
+    "over_address_cap": "refused over the per-address cap (429)",
+}
 # While a request is served, a client's later (pipelined) requests are read up to this much, then not at all
 # until the answer is out: what a client sends ahead waits in its socket, not in the worker.
 AHEAD_BYTES = READ_BYTES
@@ -120,7 +125,8 @@ class WebhookWorker(Worker):
         behind_proxies = settings is not None and settings.trusted_proxy_count > 0
         self.per_address = AddressCounts(0 if behind_proxies else serving.max_connections_per_address)
         self.full_until = 0.0  # at capacity with nothing to close for room: accept again from then
-        self.closed_for_room = 0  # since the last sweep, which logs it
+        # What the limits did since the last sweep, which logs it in one line (one per connection would flood the log).
+        self.front_counts = dict.fromkeys(FRONT_COUNTS, 0)
 
     def _accept_if_room(self) -> None:
         now = time.monotonic()
@@ -206,7 +212,8 @@ class WebhookWorker(Worker):
         self.clients.add(client)
         self.selector.register(sock, selectors.EVENT_READ, client)
         if not admitted:
-            self._refuse(client, TooManyConnections())
+            self.front_counts["over_address_cap"] += 1
+            self._refuse(client, TooManyConnections(), quietly=True)
 
     def _make_room(self) -> bool:
         """Close idle connections, else the slowest senders, for the new ones waiting; False if none may go."""
@@ -217,7 +224,7 @@ class WebhookWorker(Worker):
             return False
         for client in chosen:
             self._close(client)
-        self.closed_for_room += len(chosen)
+        self.front_counts["closed_for_room"] += len(chosen)
         return True
 
     def _read(self, client: Client) -> None:
@@ -303,9 +310,9 @@ class WebhookWorker(Worker):
         self.log.access(answer, RequestHeaders(head.headers), environ, took)
         self._serve_ready(client)  # a request pipelined behind this one
 
-    def _refuse(self, client: Client, error: ApiError) -> None:
+    def _refuse(self, client: Client, error: ApiError, quietly: bool = False) -> None:
         """Answer a request that cannot be served, and close the connection once the answer is out."""
-        if not isinstance(error, TooManyConnections):  # one line per connection refused would flood the log
+        if not quietly:
             self.log.info("refused a malformed request: %s", error.message)
         status, headers, payload = error_answer(error)
         client.closing = True
@@ -362,18 +369,28 @@ class WebhookWorker(Worker):
                 self._time_out(client, now - client.request_started)
             elif now - client.active_at > self.cfg.keepalive and not self._unread(client):
                 self._close(client)
-        if self.closed_for_room:
-            self.log.info("at capacity: closed %d idle or slow connections for new ones", self.closed_for_room)
-            self.closed_for_room = 0
+        self._log_front_counts()
         return now
+
+    def _log_front_counts(self) -> None:
+        """Say in one line what the connection limits did since the last sweep, if anything."""
+        counts = self.front_counts
+        if any(counts.values()):
+            said = ", ".join(f"{counts[name]} {what}" for name, what in FRONT_COUNTS.items() if counts[name])
+            self.log.info("connections in the last second: %s", said)
+            self.front_counts = dict.fromkeys(FRONT_COUNTS, 0)
 
     def _time_out(self, client: Client, sending_s: float) -> None:
         """Answer 408 to a request whose head or whole has not arrived in time."""
         # Its head within HTTP_HEADER_TIMEOUT_S of its first byte, the whole within gunicorn's GUNICORN_TIMEOUT_S.
         if client.reader.reading_head and sending_s > self.header_timeout_s:
-            self._refuse(client, HttpError(408, "The request's head did not arrive in time."))
+            error = HttpError(408, "The request's head did not arrive in time.")
         elif sending_s > self.cfg.timeout:
-            self._refuse(client, HttpError(408, "The request did not arrive in time."))
+            error = HttpError(408, "The request did not arrive in time.")
+        else:
+            return
+        self.front_counts["timed_out"] += 1
+        self._refuse(client, error, quietly=True)
 
     @staticmethod
     def _unread(client: Client) -> bool:

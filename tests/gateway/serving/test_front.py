@@ -100,6 +100,7 @@ def test_a_head_not_sent_in_time_gets_408_well_before_the_request_timeout(front:
         assert (answer.status, answer.json()["error"]["code"]) == (408, "http_error")
         assert HEADER_TIMEOUT_S <= took < HEADER_TIMEOUT_S + 1.5 < BODY_TIMEOUT_S
         assert closed_by_server(sock, 5)
+    front.process.wait_for(r"connections in the last second: .*answered 408", timeout=3)
 
 
 def test_a_body_has_until_the_request_timeout(front: Web) -> None:
@@ -121,6 +122,7 @@ def test_one_address_holds_at_most_its_share_of_connections(front: Web) -> None:
             answer = read_answer(extra, bytearray())
             assert (answer.status, answer.json()["error"]["code"]) == (429, "too_many_connections")
             assert answer.headers["retry-after"] == "1" and closed_by_server(extra, 5)
+        front.process.wait_for(r"connections in the last second: .*1 refused over the per-address cap \(429\)", timeout=3)
         with connect(front) as other:  # another address is not affected
             other.sendall(HEALTHZ)
             assert read_answer(other, bytearray()).status == 200
@@ -154,4 +156,4 @@ def test_at_capacity_the_slowest_connections_make_room_for_a_webhook(front: Web)
     finally:
         for sock in slow:
             sock.close()
-    front.process.wait_for(r"at capacity: closed \d+ idle or slow connections", timeout=3)  # logged at the next sweep
+    front.process.wait_for(r"connections in the last second: \d+ closed for new ones at capacity", timeout=3)
