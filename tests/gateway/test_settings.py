@@ -2,7 +2,7 @@
 
 import pytest
 
-from gateway.settings import BrokerSettings, GatewaySettings, SettingsError
+from gateway.settings import BrokerSettings, GatewaySettings, ServingSettings, SettingsError
 
 SECRET = "a-long-enough-gateway-secret"
 BASE = {"GATEWAY_SECRET": SECRET}
@@ -23,7 +23,14 @@ def test_settings_defaults_need_only_the_secret() -> None:
         extra_modes=frozenset(),
         log_level="INFO",
         max_body_bytes=8192,
+        serving=ServingSettings(http_header_timeout_s=10.0, max_connections_per_address=100),
     )
+
+
+def test_serving_settings_alone_are_read_the_same_way() -> None:
+    assert ServingSettings.from_env({"MAX_CONNECTIONS_PER_ADDRESS": "7"}) == ServingSettings(max_connections_per_address=7)
+    with pytest.raises(SettingsError, match="HTTP_HEADER_TIMEOUT_S"):
+        ServingSettings.from_env({"HTTP_HEADER_TIMEOUT_S": "never"})
 
 
 @pytest.mark.parametrize(
@@ -40,6 +47,9 @@ def test_settings_defaults_need_only_the_secret() -> None:
         ("EXTRA_MODES", "apps,doupdate", lambda s: s.extra_modes, frozenset({"apps", "doupdate"})),
         ("LOG_LEVEL", "debug", lambda s: s.log_level, "DEBUG"),
         ("MAX_BODY_BYTES", "4096", lambda s: s.max_body_bytes, 4096),
+        ("HTTP_HEADER_TIMEOUT_S", "2.5", lambda s: s.serving.http_header_timeout_s, 2.5),
+        ("MAX_CONNECTIONS_PER_ADDRESS", "0", lambda s: s.serving.max_connections_per_address, 0),
+        ("MAX_CONNECTIONS_PER_ADDRESS", "20", lambda s: s.serving.max_connections_per_address, 20),
     ],
 )
 def test_settings_variable_is_parsed(name: str, raw: str, read: object, expected: object) -> None:
@@ -70,6 +80,9 @@ def test_settings_empty_variable_counts_as_unset(name: str) -> None:
         ("LOG_LEVEL", "LOUD"),
         ("MAX_BODY_BYTES", "10"),
         ("MAX_BODY_BYTES", "8k"),
+        ("HTTP_HEADER_TIMEOUT_S", "0"),
+        ("HTTP_HEADER_TIMEOUT_S", "forever"),
+        ("MAX_CONNECTIONS_PER_ADDRESS", "-1"),
         ("GATEWAY_USERNAME", "abcdefghijkl0123"),
         ("GATEWAY_SECRET", "short"),
     ],
