@@ -12,8 +12,10 @@ def test_dangerous_modes_are_modes_of_the_same_firmware(firmware: Firmware) -> N
 
 
 @pytest.mark.parametrize("firmware", FIRMWARES, ids=lambda firmware: firmware.name)
-def test_named_modes_have_a_prefix_and_a_rule_together(firmware: Firmware) -> None:
-    assert (firmware.named_prefix is None) == (firmware.named_rule is None)
+def test_named_prefixes_end_with_a_slash_and_name_no_fixed_mode(firmware: Firmware) -> None:
+    for prefix in firmware.named:
+        assert prefix.endswith("/")
+        assert not any(mode.startswith(prefix) for mode in firmware.modes)
 
 
 @pytest.mark.parametrize("firmware", FIRMWARES, ids=lambda firmware: firmware.name)
@@ -34,6 +36,8 @@ def test_allowed_modes_are_the_safe_modes_of_every_table() -> None:
     assert set(allowed_modes(frozenset())) == safe
 
 
-@pytest.mark.parametrize(("name", "valid"), [("solar", True), ("a" * 32, True), ("a" * 33, False), ("so lar", False), ("", False)])
+@pytest.mark.parametrize(
+    ("name", "valid"), [("solar", True), ("a" * 32, True), ("a" * 33, False), ("so lar", False), ("", False)]
+)
 def test_names_are_1_to_32_of_letters_digits_underscore_dash(name: str, valid: bool) -> None:
     assert (NAME.fullmatch(name) is not None) is valid
