@@ -2,6 +2,7 @@
 
 from typing import Any
 
+from common.firmware import CLOCKS
 from common.tokens import TOKEN_MAX_CHARS, TOKEN_MIN_CHARS
 from gateway.rules.modes import NAMED_PREFIXES, allowed_modes
 from gateway.settings import GatewaySettings
@@ -72,11 +73,16 @@ def _webhook_operation(settings: GatewaySettings) -> dict[str, Any]:
     limits = settings.rate_limits
     responses: dict[str, Any] = {
         "200": _json_response(
-            "Published. delivered=true: a device received it; delivered=null: the broker cannot say; "
-            "accepted=true: HIDE_PRESENCE is on, so the answer never says whether a device is connected.",
+            "Published. delivered=true: a device received it (translated_for: in that firmware's dialect; result: "
+            "what the clock answered); delivered=null: the broker cannot say; accepted=true: HIDE_PRESENCE is on, "
+            "so the answer never says whether a device is connected.",
             {"oneOf": [_delivered(), _delivery_unknown(), _accepted()]},
         ),
-        "202": _json_response("No device with this token is connected; nothing was queued.", _not_delivered()),
+        "202": _json_response(
+            "Nothing received it; nothing was queued. no_device_connected: no device with this token is connected; "
+            "device_not_listening: one is, subscribed to nothing this mode reaches.",
+            _not_delivered(),
+        ),
         **{status: _error_response(status, codes) for status, codes in WEBHOOK_ERRORS.items()},
         "default": _error_response("default", ANY_ROUTE_ERRORS),
     }
@@ -145,7 +151,16 @@ def _openapi_operation() -> dict[str, Any]:
 
 
 def _delivered() -> dict[str, Any]:
-    return _closed_object({"delivered": {"const": True}, "mode": {"type": "string"}})
+    schema = _closed_object({"delivered": {"const": True}, "mode": {"type": "string"}})
+    schema["properties"] |= {
+        "translated_for": {"type": "string", "enum": [firmware.name for firmware in CLOCKS]},
+        "result": {
+            "description": "The clock's own answer (AWTRIX NG: {\"ok\": true}); null when none came within RESULT_TIMEOUT_S.",
+            "anyOf": [{"type": "object"}, {"type": "null"}],
+        },
+        "screen": {"description": "The clock's screen, as it sent it (sendscreen, cmd/screen/get); null when none came."},
+    }
+    return schema
 
 
 def _delivery_unknown() -> dict[str, Any]:
@@ -159,7 +174,8 @@ def _accepted() -> dict[str, Any]:
 
 
 def _not_delivered() -> dict[str, Any]:
-    return _closed_object({"delivered": {"const": False}, "reason": {"const": "no_device_connected"}, "mode": {"type": "string"}})
+    reasons = {"enum": ["no_device_connected", "device_not_listening"]}
+    return _closed_object({"delivered": {"const": False}, "reason": reasons, "mode": {"type": "string"}})
 
 
 def _error_response(status: str, codes: tuple[str, ...]) -> dict[str, Any]:

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 
 from gateway.errors import BrokerTimeout, BrokerUnavailable
 from gateway.publishing.embedded.link import BrokerLink, LinkDown, LinkTimeout, LoginRefused
+from gateway.publishing.outcome import Outcome
 from gateway.publishing.reconnect import RepeatFilter, client_id, retry_delay
 from gateway.settings import BrokerSettings
 
@@ -87,12 +88,16 @@ class EmbeddedPublisher:
 
     def publish(self, topic: str, payload: bytes) -> bool | None:
         """Publish at QoS 1 and return True (a device got it), False (none subscribed) or None (unknown)."""
+        reached = self.send(topic, payload).reached
+        return None if reached is None else reached > 0
+
+    def send(self, topic: str, payload: bytes, reply_timeout_s: float = 0.0) -> Outcome:
+        """Publish at QoS 1 and return its outcome, with the clocks' answers that come within reply_timeout_s."""
         if self.pipeline is not None and self.pipeline.can_wait():
-            devices = self.pipeline.publish(topic, payload)
-            return None if devices is None else devices > 0
+            return self.pipeline.publish(topic, payload, reply_timeout_s)
         link = self._link()
         try:
-            devices = link.publish(topic, payload)
+            receipt, replies = link.send(topic, payload, reply_timeout_s)
         except LinkTimeout:
             self.forget(link)
             raise BrokerTimeout() from None
@@ -100,7 +105,7 @@ class EmbeddedPublisher:
             self.forget(link)
             self.lost(str(err))
             raise BrokerUnavailable(DROPPED) from None
-        return None if devices is None else devices > 0
+        return Outcome.of(receipt, replies)
 
     def _link(self) -> BrokerLink:
         link: BrokerLink | None = getattr(self._local, "link", None)

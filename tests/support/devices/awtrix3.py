@@ -35,10 +35,12 @@ class Awtrix3(Wire):
         self.shown: queue.Queue[tuple[str, str, object]] = queue.Queue()
         self.handled: queue.Queue[tuple[str, bytes]] = queue.Queue()  # every message on a topic it handles
 
-    def start(self) -> "Awtrix3":
-        """Connect and announce itself; return self."""
+    def start(self, wait: bool = True) -> "Awtrix3":
+        """Connect and announce itself; return self once the broker has its subscriptions (unless not wait)."""
         will = (f"{self.prefix}/stats/device".encode(), b"offline", False)
         self.connect(connect_packet(self.client_id, will, self.credentials))
+        if wait:
+            self.wait_subscribed(len(awtrix3.SUBSCRIPTIONS))
         return self
 
     def on_connected(self) -> None:

@@ -54,10 +54,12 @@ class AwtrixNg(Wire):
         self.commands = 0
         self._busy = threading.Lock()
 
-    def start(self) -> "AwtrixNg":
-        """Connect and announce itself; return self."""
+    def start(self, wait: bool = True) -> "AwtrixNg":
+        """Connect and announce itself; return self once the broker has its subscriptions (unless not wait)."""
         will = (f"{self.prefix}/availability".encode(), b"offline", True)
         self.connect(connect_packet(self.uid.encode(), will, self.credentials))
+        if wait:
+            self.wait_subscribed(1)
         return self
 
     def on_connected(self) -> None:

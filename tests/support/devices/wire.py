@@ -65,6 +65,8 @@ class Wire:
         self.oversized = 0  # packets dropped unread because they did not fit the buffer
         self.received: queue.Queue[tuple[str, bytes]] = queue.Queue()  # every PUBLISH handed to the firmware
         self._lock = threading.Lock()
+        self._subacks = threading.Condition()
+        self.subscribed = 0  # SUBACKs read (PubSubClient ignores them; a test waits for them before publishing)
         self._next_id = 1
         self._last_out = time.monotonic()
 
@@ -78,6 +80,11 @@ class Wire:
         self._next_id = 1  # PubSubClient resets nextMsgId at CONNECT and pre-increments it
         self.on_connected()
         threading.Thread(target=self._read_forever, daemon=True).start()
+
+    def wait_subscribed(self, count: int, timeout: float = WAIT_S) -> None:
+        """Wait until count SUBACKs came: the broker has handled the subscriptions (the clock itself never waits)."""
+        with self._subacks:
+            assert self._subacks.wait_for(lambda: self.subscribed >= count, timeout), f"{self.subscribed} of {count} SUBACKs"
 
     def on_connected(self) -> None:
         """What the firmware does right after CONNACK (subscribe, announce itself)."""
@@ -130,6 +137,10 @@ class Wire:
                 break
             if first >> 4 == 3 and body is not None:
                 self._take_publish(first, body)
+            elif first >> 4 == 9:
+                with self._subacks:
+                    self.subscribed += 1
+                    self._subacks.notify_all()
             self._ping_if_due()
         self.closed.set()
 
