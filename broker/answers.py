@@ -5,15 +5,17 @@ hands a gateway's command to a clock that answers it (the firmware tables say wh
 appends (the answer's topic, the gateway connection, that publish's sequence number) to the clock's FIFO.
 The clock's next publish on that topic takes the first such entry, and only that gateway connection gets it.
 An idle clock has no FIFO at all. Entries are kept long after the gateway stopped waiting (MAX_AGE_S), so a
-late answer still takes its own entry instead of the next one; a clock more than MAX_PENDING answers or
-MAX_AGE_S behind loses its oldest entries, and an answer to one of those would go to the next webhook.
+late answer still takes its own entry instead of the next one. A clock that owes MAX_PENDING answers gets no
+more commands until it answers (the gateway says device_busy): dropping an entry instead would hand the answer
+it stood for to the next webhook. Only an answer more than MAX_AGE_S late can still go to the wrong webhook
+(NG answers each command as soon as it ran it).
 """
 
 from collections import deque
 from collections.abc import Hashable
 from typing import NamedTuple
 
-MAX_PENDING = 32
+MAX_PENDING = 256
 MAX_AGE_S = 30.0
 
 
@@ -39,8 +41,15 @@ class Answers:
         if owed is None:
             owed = self._owed[device] = deque()
         owed.extend(Pending(topic, gateway, sequence, now) for topic in topics)
-        self._trim(owed, now)
         return len(topics)
+
+    def has_room(self, device: Hashable, count: int, now: float) -> bool:
+        """Return True when device may owe count more answers (it owes fewer than MAX_PENDING once old ones are gone)."""
+        owed = self._owed.get(device)
+        if owed is None:
+            return True
+        self._trim(owed, now)
+        return len(owed) + count <= MAX_PENDING
 
     def owes(self, device: Hashable) -> bool:
         """Return True when device owes any answer."""
@@ -72,5 +81,5 @@ class Answers:
 
     @staticmethod
     def _trim(owed: deque[Pending], now: float) -> None:
-        while owed and (len(owed) > MAX_PENDING or owed[0].at + MAX_AGE_S < now):
+        while owed and owed[0].at + MAX_AGE_S < now:
             owed.popleft()

@@ -11,6 +11,7 @@ from broker.listeners import answering, is_answer, listening
 from broker.login_throttle import LoginThrottle
 from broker.routing import SubscriptionIndex
 from broker.settings import BrokerSettings
+from common.firmware import Firmware
 from common.mqtt_codec import CONNACK_IDENTIFIER_REJECTED, CONNACK_NOT_AUTHORIZED, SUBACK_FAILURE, Connect
 from common.receipts import REPLY_TOPIC, encode_receipt, encode_reply
 from common.topics import namespace, token_of_topic
@@ -144,17 +145,24 @@ class Hub:
             return encode_receipt(packet_id, 0, *listening(self.index.subscribers_of(token), len(prefix)))
         matched = self.index.match(topic)
         answers = answering(suffix) if matched else ()
-        topic_bytes, reached, awaiting = topic.encode(), 0, 0
+        topic_bytes, reached, awaiting, busy, now = topic.encode(), 0, 0, 0, self.now()
         for connection, granted_qos in matched.items():
+            owed = [topics for firmware, topics in answers if self._answers_here(connection, firmware, prefix, suffix)]
+            if owed and not self.answers.has_room(connection, sum(map(len, owed)), now):
+                busy += 1  # it owes so many answers already that one more could not be told apart
+                continue
             if connection.deliver(topic_bytes, payload, min(qos, granted_qos)):  # type: ignore[attr-defined]
                 reached += 1
-                for firmware, topics in answers:
-                    receiving = firmware.receiving_filter(suffix)
-                    if receiving is not None and self.index.holds(connection, prefix + receiving):
-                        awaiting += self.answers.expect(connection, topics, gateway, sequence, self.now())
-        if reached:
-            return encode_receipt(packet_id, reached, awaiting=awaiting)
+                for topics in owed:
+                    awaiting += self.answers.expect(connection, topics, gateway, sequence, now)
+        if reached or busy:
+            return encode_receipt(packet_id, reached, awaiting=awaiting, busy=busy)
         return encode_receipt(packet_id, 0, *listening(self.index.subscribers_of(token), len(prefix)))
+
+    def _answers_here(self, connection: "Connection", firmware: Firmware, prefix: str, topic: str) -> bool:
+        """Return True when connection is a clock of firmware: it holds that firmware's own filter for topic."""
+        receiving = firmware.receiving_filter(topic)
+        return receiving is not None and self.index.holds(connection, prefix + receiving)
 
     def route_from_device(self, device: "Connection", topic: str, payload: bytes, qos: int) -> None:
         """Route a device's publish; hand an answer it owes to the gateway publish it answers, and no one else."""

@@ -6,9 +6,10 @@ the same connection in that order. The receipt's payload is "<packet id> <device
 message reached nobody by " c=<connections> t=<trees>": how many connections of the token subscribe to anything,
 and under which firmwares' topic trees (comma-separated, "-" for none; "other" for filters no firmware uses). When
 the message reached clocks that answer it (AWTRIX NG's <command>/result, AWTRIX 3's screen), " w=<n>" says how
-many answers will follow. Each follows as a QoS 0 PUBLISH on REPLY_TOPIC: "<sequence> <topic under the prefix>\\n"
-and the clock's bytes, where sequence counts the gateway connection's publishes from 1 (the same count on both
-sides: the broker handles a connection's packets in order).
+many answers will follow; " b=<n>" counts clocks it skipped because they owe too many answers already. Each
+answer follows as a QoS 0 PUBLISH on REPLY_TOPIC: "<sequence> <topic under the prefix>\\n" and the clock's bytes,
+where sequence counts the gateway connection's publishes from 1 (the same count on both sides: the broker handles
+a connection's packets in order).
 """
 
 from typing import NamedTuple
@@ -26,10 +27,16 @@ class Receipt(NamedTuple):
     connections: int | None = None  # sent only when nothing was reached
     trees: frozenset[str] | None = None
     awaiting: int = 0  # answers that will follow on REPLY_TOPIC
+    busy: int = 0  # clocks skipped: they owe too many answers (broker/answers.py)
 
 
 def encode_receipt(
-    packet_id: int, devices: int, connections: int | None = None, trees: frozenset[str] = frozenset(), awaiting: int = 0
+    packet_id: int,
+    devices: int,
+    connections: int | None = None,
+    trees: frozenset[str] = frozenset(),
+    awaiting: int = 0,
+    busy: int = 0,
 ) -> bytes:
     """Return the receipt payload for a routed publish."""
     text = f"{packet_id} {devices}"
@@ -37,6 +44,8 @@ def encode_receipt(
         text += f" c={connections} t={','.join(sorted(trees)) or NO_TREES}"
     if awaiting:
         text += f" w={awaiting}"
+    if busy:
+        text += f" b={busy}"
     return text.encode("ascii")
 
 
@@ -53,6 +62,7 @@ def decode_receipt(payload: bytes) -> Receipt:
         int(fields["c"]) if "c" in fields else None,
         None if trees is None else frozenset() if trees == NO_TREES else frozenset(trees.split(",")),
         int(fields.get("w", 0)),
+        int(fields.get("b", 0)),
     )
 
 

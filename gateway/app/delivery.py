@@ -39,12 +39,19 @@ def deliver(publisher: object, webhook: Webhook, settings: GatewaySettings) -> A
         return 200, {"delivered": None, "reason": "broker_gives_no_delivery_signal", "mode": webhook.mode}
     if outcome.reached:
         return delivered(webhook.firmware, webhook.mode, webhook.mode, outcome)
+    if outcome.busy:  # its clock is there, still answering earlier commands
+        return (200, {"accepted": True, "mode": webhook.mode}) if hidden else (202, not_delivered("device_busy", webhook.mode))
     try:
         return Translation(publisher, webhook, settings, outcome).answer()
     except ApiError:
         if hidden:  # whether a translation was tried, and how it went, tells who is connected
             return 200, {"accepted": True, "mode": webhook.mode}
         raise
+
+
+def not_delivered(reason: str, mode: str) -> dict[str, object]:
+    """Return the fields of a 202 answer."""
+    return {"delivered": False, "reason": reason, "mode": mode}
 
 
 def send(publisher: object, topic: str, payload: bytes, wait_s: float) -> Outcome:
@@ -114,7 +121,7 @@ class Translation:
         if self.settings.hide_presence:
             return 200, {"accepted": True, "mode": webhook.mode}
         reason = "device_not_listening" if self.anyone_listens() else "no_device_connected"
-        return 202, {"delivered": False, "reason": reason, "mode": webhook.mode}
+        return 202, not_delivered(reason, webhook.mode)
 
     def candidates(self, dialect: Firmware) -> Iterator[Firmware]:
         """Yield the firmwares to translate for, in order: with a known listener only those it listens under."""

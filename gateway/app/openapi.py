@@ -80,7 +80,8 @@ def _webhook_operation(settings: GatewaySettings) -> dict[str, Any]:
         ),
         "202": _json_response(
             "Nothing received it; nothing was queued. no_device_connected: no device with this token is connected; "
-            "device_not_listening: one is, subscribed to nothing this mode reaches.",
+            "device_not_listening: one is, subscribed to nothing this mode reaches; device_busy: its clock still owes "
+            "answers to many earlier commands.",
             _not_delivered(),
         ),
         **{status: _error_response(status, codes) for status, codes in WEBHOOK_ERRORS.items()},
@@ -174,7 +175,7 @@ def _accepted() -> dict[str, Any]:
 
 
 def _not_delivered() -> dict[str, Any]:
-    reasons = {"enum": ["no_device_connected", "device_not_listening"]}
+    reasons = {"enum": ["no_device_connected", "device_not_listening", "device_busy"]}
     return _closed_object({"delivered": {"const": False}, "reason": reasons, "mode": {"type": "string"}})
 
 

@@ -15,10 +15,11 @@ class Outcome(NamedTuple):
     connections: int | None = None  # when it reached none: the token's connections that subscribe to anything
     trees: frozenset[str] | None = None  # ... and the firmware trees they listen under; None: unknown
     replies: Replies | None = None  # the clocks' answers that came in time; None: none was announced or waited for
+    busy: int = 0  # clocks that did not get it because they still owe many answers
 
     @classmethod
     def of(cls, receipt: Receipt | None, replies: Replies | None = None) -> "Outcome":
         """Return the outcome a receipt (None: none came) and the answers gathered for it describe."""
         if receipt is None:
             return cls(None)
-        return cls(receipt.reached, receipt.connections, receipt.trees, replies)
+        return cls(receipt.reached, receipt.connections, receipt.trees, replies, receipt.busy)
