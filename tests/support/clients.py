@@ -151,6 +151,12 @@ class Client:
             earlier.append(message)
         return earlier
 
+    def messages_before_topic(self, topic: str, timeout: float = WAIT_S) -> Message:
+        """Wait for the next message on topic and return it, skipping the others."""
+        while (message := self.next_message(timeout)).topic != topic:
+            pass
+        return message
+
     def wait_disconnected(self, timeout: float = WAIT_S) -> int | None:
         """Wait until the broker ends the connection and return the reason code paho reports."""
         assert self.disconnected.wait(timeout), f"still connected after {timeout} s"

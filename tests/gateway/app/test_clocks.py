@@ -18,6 +18,12 @@ RESULT_S = 0.5
 
 
 @pytest.fixture
+def relay(each_relay: Relay) -> Relay:
+    """Each relay broker in turn: the embedded one, and Mosquitto from config/mosquitto/."""
+    return each_relay
+
+
+@pytest.fixture
 def gateway(
     relay: Relay, make_publisher: Callable[..., Publisher], make_gateway: Callable[..., Gateway]
 ) -> Callable[..., Gateway]:
