@@ -51,9 +51,10 @@ def encode_receipt(
 
 def decode_receipt(payload: bytes) -> Receipt:
     """Return the Receipt in a payload; raise ValueError if malformed."""
-    packet_id, devices, *extra = payload.split(b" ")
-    if not extra:  # the common case: a device got it, nobody answers
-        return Receipt(int(packet_id), int(devices))
+    parts = payload.split(b" ")
+    if len(parts) == 2:  # the common case, once per webhook: a device got it, nobody answers (built without Python calls)
+        return tuple.__new__(Receipt, (int(parts[0]), int(parts[1]), None, None, 0, 0))
+    packet_id, devices, *extra = parts
     fields = dict(item.decode("ascii").split("=", 1) for item in extra)
     trees = fields.get("t")
     return Receipt(

@@ -10,11 +10,17 @@ from common.firmware.arduinojson import NESTING, deserialize
 from common.firmware.spec import Firmware
 from common.mqtt_codec import publish_packet_bytes
 
+__all__ = ["NESTING", "depth_problem", "document_problem", "packet_problem", "surely_fitting_bytes", "text_problem"]
+
 # ArduinoJson needs at most 8 bytes of pool per byte of JSON (a 16-byte slot per element takes 2 bytes of text,
 # a string costs no more than its quoted text) plus room to build the longest string: a document of 9x the
 # payload always fits, so the exact model runs only for large bodies.
 _POOL_BYTES_PER_BYTE = 9
-_OPENERS = (b"[", b"{")
+
+
+def surely_fitting_bytes(capacity: int) -> int:
+    """Return the longest payload that fits a capacity-byte document whatever it holds (with at most 10 brackets)."""
+    return (capacity - 16) // _POOL_BYTES_PER_BYTE
 
 
 def packet_problem(firmware: Firmware, topic: str, payload: bytes) -> str | None:
@@ -31,7 +37,7 @@ def document_problem(firmware: Firmware, mode: str, payload: bytes) -> str | Non
     capacity = firmware.document_of(mode)
     if capacity is None or not payload:
         return None
-    if len(payload) * _POOL_BYTES_PER_BYTE + 16 <= capacity and sum(map(payload.count, _OPENERS)) <= NESTING:
+    if len(payload) * _POOL_BYTES_PER_BYTE + 16 <= capacity and payload.count(b"[") + payload.count(b"{") <= NESTING:
         return None
     error, used, _ = deserialize(payload, capacity)
     if error == "NoMemory":
@@ -47,7 +53,7 @@ def document_problem(firmware: Firmware, mode: str, payload: bytes) -> str | Non
 def depth_problem(firmware: Firmware, payload: bytes) -> str | None:
     """Return why the clock's JSON reader refuses payload for nesting (NG: 15 containers around a value), or None."""
     limit = firmware.max_value_depth
-    if limit is None or not payload or sum(map(payload.count, _OPENERS)) <= limit:
+    if limit is None or not payload or payload.count(b"[") + payload.count(b"{") <= limit:
         return None
     if value_depth(json.loads(payload)) <= limit:
         return None

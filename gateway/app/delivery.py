@@ -31,8 +31,9 @@ _COMPACT = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False)
 def deliver(publisher: object, webhook: Webhook, settings: GatewaySettings) -> Answer:
     """Publish webhook (translated if that is what reaches its clock) and return the answer's status and fields."""
     hidden = settings.hide_presence
-    wait_s = 0.0 if hidden else settings.result_timeout_s
-    outcome = send(publisher, webhook.topic, webhook.payload, wait_s)
+    outcome = send(publisher, webhook.topic, webhook.payload, 0.0 if hidden else settings.result_timeout_s)
+    if outcome.reached and outcome.replies is None and not hidden:  # the plain delivery: nothing else to decide
+        return 200, {"delivered": True, "mode": webhook.mode}
     if hidden and outcome.reached != 0:
         return 200, {"accepted": True, "mode": webhook.mode}
     if outcome.reached is None:
@@ -68,9 +69,9 @@ def delivered(firmware: Firmware, mode: str, published: str, outcome: Outcome, t
     fields: dict[str, object] = {"delivered": True, "mode": mode}
     if translated_for is not None:
         fields["translated_for"] = translated_for
-    answers = firmware.answers(published)
-    if not answers or outcome.replies is None:
+    if outcome.replies is None:  # nobody answers it (the plain delivery path: nothing more to do)
         return 200, fields
+    answers = firmware.answers(published)
     for topic in answers:
         fields[topic.rsplit("/", 1)[-1]] = next((parse(body) for came, body in outcome.replies if came == topic), None)
     for came, body in outcome.replies:

@@ -22,4 +22,5 @@ class Outcome(NamedTuple):
         """Return the outcome a receipt (None: none came) and the answers gathered for it describe."""
         if receipt is None:
             return cls(None)
-        return cls(receipt.reached, receipt.connections, receipt.trees, replies, receipt.busy)
+        # tuple.__new__ directly: a NamedTuple's own __new__ is a Python function, and this runs once per webhook.
+        return tuple.__new__(cls, (receipt.reached, receipt.connections, receipt.trees, replies, receipt.busy))

@@ -25,17 +25,19 @@ NAMED_PREFIXES: dict[str, Firmware] = {prefix: firmware for firmware in FIRMWARE
 CUSTOM_PREFIX = "custom/"
 # The first table naming a mode owns it (FIRMWARES lists AWTRIX 3 before AWTRIX 2, which shares notify and settings).
 _OWNERS: dict[str, Firmware] = {mode: fw for fw in reversed(FIRMWARES) for mode in fw.modes}
+# The fixed modes, resolved once (a Mode is immutable): a webhook's mode is looked up, not built.
+_FIXED: dict[str, Mode] = {mode: Mode(mode, firmware.modes[mode], firmware) for mode, firmware in _OWNERS.items()}
 
 
 def resolve_mode(name: str | None, extra_modes: Set[str]) -> Mode:
     """Return the Mode for a requested mode name, or raise the error that says why it is refused."""
     if not name:
         raise MissingMode()
-    firmware = _OWNERS.get(name)
-    if firmware is not None:
+    fixed = _FIXED.get(name)
+    if fixed is not None:
         if name in DANGEROUS_MODES and name not in extra_modes:
             raise ModeNotEnabled()
-        return Mode(name, firmware.modes[name], firmware)
+        return fixed
     for prefix, firmware in NAMED_PREFIXES.items():
         if name == prefix[:-1] or name.startswith(prefix):
             app = name[len(prefix) :]

@@ -123,7 +123,8 @@ class BrokerLink:
                     receipt = answer[1]
                     break
             if receipt is None or not receipt.awaiting or reply_timeout_s <= 0:
-                self.replies.clear()
+                if self.replies:  # late answers to publishes that stopped waiting
+                    self.replies.clear()
                 return receipt, None
             return receipt, self._wait_replies(sequence, receipt.awaiting, time.monotonic() + reply_timeout_s)
         except BaseException:
