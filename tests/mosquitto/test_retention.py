@@ -121,3 +121,23 @@ def test_shipped_config_overrides_debian_persistence(tmp_path: Path, drop: tuple
     with run_relay(tmp_path / "relay", drop=drop) as broker:
         persistence_dir = broker.persistence_dir
     assert (persistence_dir / "mosquitto.db").exists() is database_written
+
+
+def test_ng_retained_state_left_while_no_gateway_was_connected_is_cleared_when_one_connects(
+    relay: Relay, mqtt: Clients, token: str
+) -> None:
+    clock = AwtrixNg(relay.host, relay.device_port, token).start()
+    watcher = mqtt.device(token)
+    watcher.subscribe(f"awtrix/{token}/availability")
+    assert watcher.next_message().payload == b"online"
+    clock.vanish()
+    assert watcher.next_message().payload == b"offline"
+    assert len(retained(mqtt, token)) == 9  # Mosquitto keeps all of it (state/device is not sent on connect), the will too
+    broker = BrokerSettings(relay.host, relay.gateway_port, relay.gateway_username, relay.gateway_password, external=True)
+    publisher = MqttPublisher(broker, 1.5)
+    try:
+        assert publisher.wait_until(connected=True, timeout_s=10)
+        assert watcher.next_message().payload == b""  # its subscription brought it the retained offline: it clears
+        assert retained(mqtt, token) == []
+    finally:
+        publisher.stop()
