@@ -16,6 +16,7 @@ import time
 import weakref
 from typing import TYPE_CHECKING
 
+from common.firmware import Firmware
 from gateway.errors import BrokerTimeout, BrokerUnavailable
 from gateway.publishing.embedded.link import BrokerLink, LinkDown, LinkTimeout, LoginRefused
 from gateway.publishing.outcome import Outcome
@@ -108,6 +109,10 @@ class EmbeddedPublisher:
         if receipt is not None and replies is None and receipt.connections is None and not receipt.busy:
             return tuple.__new__(Outcome, (receipt.reached, None, None, None, 0))  # the plain delivery, cheaply
         return Outcome.of(receipt, replies)
+
+    def probe(self, token: str, firmware: Firmware) -> bool:
+        """Return False: the embedded broker's receipt already says who listens (connections and their trees)."""
+        return False
 
     def _link(self) -> BrokerLink:
         link: BrokerLink | None = getattr(self._local, "link", None)
