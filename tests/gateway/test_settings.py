@@ -40,6 +40,10 @@ def test_settings_defaults_need_only_the_secret() -> None:
         ("EXTRA_MODES", "apps,doupdate", lambda s: s.extra_modes, frozenset({"apps", "doupdate"})),
         ("LOG_LEVEL", "debug", lambda s: s.log_level, "DEBUG"),
         ("MAX_BODY_BYTES", "4096", lambda s: s.max_body_bytes, 4096),
+        ("PUBLIC_MQTT_HOST", "relay.example.org", lambda s: s.public_mqtt_host, "relay.example.org"),
+        ("PUBLIC_MQTT_HOST", "203.0.113.7", lambda s: s.public_mqtt_host, "203.0.113.7"),
+        ("PUBLIC_MQTT_HOST", "[2001:db8::7]", lambda s: s.public_mqtt_host, "2001:db8::7"),
+        ("PUBLIC_MQTT_PORT", "11883", lambda s: s.public_mqtt_port, 11883),
     ],
 )
 def test_settings_variable_is_parsed(name: str, raw: str, read: object, expected: object) -> None:
@@ -49,7 +53,18 @@ def test_settings_variable_is_parsed(name: str, raw: str, read: object, expected
 
 @pytest.mark.parametrize(
     "name",
-    ["GATEWAY_USERNAME", "MQTT_HOST", "MQTT_PORT", "PUBLISH_TIMEOUT_S", "HIDE_PRESENCE", "EXTRA_MODES", "LOG_LEVEL", "MQTT_URL"],
+    [
+        "GATEWAY_USERNAME",
+        "MQTT_HOST",
+        "MQTT_PORT",
+        "PUBLISH_TIMEOUT_S",
+        "HIDE_PRESENCE",
+        "EXTRA_MODES",
+        "LOG_LEVEL",
+        "MQTT_URL",
+        "PUBLIC_MQTT_HOST",
+        "PUBLIC_MQTT_PORT",
+    ],
 )
 def test_settings_empty_variable_counts_as_unset(name: str) -> None:
     assert GatewaySettings.from_env({**BASE, name: ""}) == GatewaySettings.from_env(BASE)
@@ -72,6 +87,12 @@ def test_settings_empty_variable_counts_as_unset(name: str) -> None:
         ("MAX_BODY_BYTES", "8k"),
         ("GATEWAY_USERNAME", "abcdefghijkl0123"),
         ("GATEWAY_SECRET", "short"),
+        ("PUBLIC_MQTT_HOST", "mqtt://relay.example.org"),
+        ("PUBLIC_MQTT_HOST", "relay.example.org:1883"),
+        ("PUBLIC_MQTT_HOST", "two words"),
+        ("PUBLIC_MQTT_HOST", "-relay.example.org"),
+        ("PUBLIC_MQTT_PORT", "0"),
+        ("PUBLIC_MQTT_PORT", "1883/tcp"),
     ],
 )
 def test_settings_invalid_variable_is_reported_by_name(name: str, raw: str) -> None:
@@ -125,6 +146,19 @@ def test_settings_repr_never_shows_the_secret() -> None:
 )
 def test_settings_mqtt_url_selects_an_external_broker(url: str, expected: BrokerSettings) -> None:
     assert GatewaySettings.from_env({"MQTT_URL": url}).broker == expected
+
+
+def test_settings_public_mqtt_port_follows_the_embedded_brokers_port_unless_set() -> None:
+    assert GatewaySettings.from_env({**BASE, "MQTT_PORT": "11883"}).public_mqtt_port == 11883
+    assert GatewaySettings.from_env({**BASE, "MQTT_PORT": "11883", "PUBLIC_MQTT_PORT": "1883"}).public_mqtt_port == 1883
+
+
+def test_settings_public_mqtt_port_with_an_external_broker_is_1883_not_the_gateways_port() -> None:
+    assert GatewaySettings.from_env({"MQTT_URL": "mqtt://gateway:pw@127.0.0.1:1884"}).public_mqtt_port == 1883
+
+
+def test_settings_public_mqtt_host_defaults_to_none_so_the_page_uses_its_own_host_name() -> None:
+    assert GatewaySettings.from_env(BASE).public_mqtt_host is None
 
 
 def test_settings_mqtt_url_needs_no_gateway_secret_and_overrides_host_and_port() -> None:
