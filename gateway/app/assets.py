@@ -1,0 +1,53 @@
+"""The web page's files: where each one lives, its media type, one version for them all, and the headers they carry."""
+
+import functools
+import hashlib
+from pathlib import Path
+
+import flask_swagger_ui
+
+WEB = Path(__file__).parent / "web"
+# Swagger UI's own distribution, as the flask-swagger-ui package installs it: served from here, never from a CDN.
+SWAGGER_UI = Path(flask_swagger_ui.__file__).parent / "dist"
+SWAGGER_UI_FILES = ("swagger-ui.css", "swagger-ui-bundle.js")
+MEDIA_TYPES = {
+    ".css": "text/css",
+    ".js": "text/javascript",
+    ".svg": "image/svg+xml",
+}
+PAGES = ("page.html", "docs.html")
+# A year: a file's URL names the version of every file (asset_version), so a changed file gets a new URL.
+IMMUTABLE_S = 31_536_000
+VERSION_CHARS = 12
+# The page and the API reference load only this relay's own files, talk only to this relay, and cannot be framed.
+CONTENT_SECURITY_POLICY = (
+    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; connect-src 'self'; "
+    "base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
+)
+SECURITY_HEADERS = {
+    "Content-Security-Policy": CONTENT_SECURITY_POLICY,
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "no-referrer",
+    "X-Frame-Options": "DENY",
+}
+
+
+@functools.cache
+def asset_files() -> dict[str, Path]:
+    """Return every file served under /page/<version>/, by the name in its URL."""
+    ours = {path.name: path for path in sorted(WEB.iterdir()) if path.suffix in MEDIA_TYPES}
+    return {**ours, **{name: SWAGGER_UI / name for name in SWAGGER_UI_FILES}}
+
+
+@functools.cache
+def asset_version() -> str:
+    """Return a digest of every served file's bytes and the pages that name them, worked out once per process."""
+    digest = hashlib.sha256()
+    for name, path in sorted({**asset_files(), **{page: WEB / page for page in PAGES}}.items()):
+        digest.update(name.encode() + b"\0" + path.read_bytes() + b"\0")
+    return digest.hexdigest()[:VERSION_CHARS]
+
+
+def media_type(name: str) -> str:
+    """Return the Content-Type of a served file."""
+    return MEDIA_TYPES[Path(name).suffix]
