@@ -11,8 +11,8 @@ WEB = Path(__file__).parent / "web"
 SWAGGER_UI = Path(flask_swagger_ui.__file__).parent / "dist"
 SWAGGER_UI_FILES = ("swagger-ui.css", "swagger-ui-bundle.js")
 MEDIA_TYPES = {
-    ".css": "text/css",
-    ".js": "text/javascript",
+    ".css": "text/css; charset=utf-8",
+    ".js": "text/javascript; charset=utf-8",
     ".svg": "image/svg+xml",
 }
 PAGES = ("page.html", "docs.html")
@@ -46,6 +46,17 @@ def asset_version() -> str:
     for name, path in sorted({**asset_files(), **{page: WEB / page for page in PAGES}}.items()):
         digest.update(name.encode() + b"\0" + path.read_bytes() + b"\0")
     return digest.hexdigest()[:VERSION_CHARS]
+
+
+@functools.cache
+def asset_content(name: str) -> tuple[bytes, str]:
+    """Return a served file's bytes and their digest (its ETag), read once per process.
+
+    Held in memory rather than streamed: the worker sends each answer whole anyway, and an ETag made of the
+    content is the same on every worker and every instance, where one made of the file's time is not.
+    """
+    content = asset_files()[name].read_bytes()
+    return content, hashlib.sha256(content).hexdigest()[:32]
 
 
 def media_type(name: str) -> str:

@@ -3,11 +3,11 @@
 import hashlib
 from typing import Any
 
-from flask import Blueprint, Flask, Response, current_app, render_template, request, send_file
+from flask import Blueprint, Flask, Response, current_app, render_template, request
 
 from common.tokens import GENERATED_TOKEN_CHARS, TOKEN_MAX_CHARS, TOKEN_MIN_CHARS
 from common.topics import TOPIC_ROOT
-from gateway.app.assets import IMMUTABLE_S, SECURITY_HEADERS, asset_files, asset_version, media_type
+from gateway.app.assets import IMMUTABLE_S, SECURITY_HEADERS, asset_content, asset_files, asset_version, media_type
 from gateway.app.extensions import settings_of
 from gateway.errors import NotFound
 from gateway.rules.modes import allowed_modes
@@ -34,17 +34,18 @@ def docs() -> Response:
 
 @blueprint.get("/page/<version>/<name>")
 def asset(version: str, name: str) -> Response:
-    """Answer one of the page's files; cached for a year when the URL names the current version."""
-    path = asset_files().get(name)
-    if path is None:
+    """Answer one of the page's files; kept for a year when the URL names the current version."""
+    if name not in asset_files():
         raise NotFound()
-    current = version == asset_version()
-    # An older version's URL still gets today's file, revalidated each time (max_age None: no-cache, ETag).
-    response = send_file(path, mimetype=media_type(name), max_age=IMMUTABLE_S if current else None)
-    if current:
+    body, etag = asset_content(name)
+    response = Response(body, content_type=media_type(name))
+    if version == asset_version():
+        response.cache_control.public = True
+        response.cache_control.max_age = IMMUTABLE_S
         response.cache_control.immutable = True
-    response.headers.update(SECURITY_HEADERS)
-    return response
+    else:  # an older page's URL still gets today's file, revalidated on each use
+        response.cache_control.no_cache = True
+    return _conditional(response, etag)
 
 
 def page_values(settings: GatewaySettings) -> dict[str, Any]:
@@ -71,8 +72,13 @@ def _rendered(template: str) -> Response:
         rendered[template] = (body, hashlib.sha256(body).hexdigest()[:32])
     body, etag = rendered[template]
     response = Response(body, mimetype="text/html")
-    response.set_etag(etag)
     response.cache_control.no_cache = True  # revalidated on every visit: the page names the files' version
+    return _conditional(response, etag)
+
+
+def _conditional(response: Response, etag: str) -> Response:
+    """Add the ETag and the security headers, and answer 304 when the client already has this content."""
+    response.set_etag(etag)
     response.headers.update(SECURITY_HEADERS)
     return response.make_conditional(request)
 
