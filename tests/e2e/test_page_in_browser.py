@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import jinja2
 import pytest
 import yaml
 from selenium.webdriver.common.action_chains import ActionChains
@@ -293,7 +294,10 @@ def test_page_ready_made_setups_work_as_pasted(page: Page, system: System, devic
     command = yaml.safe_load(page.element("#ha-yaml").text)["rest_command"]["awtrix_cloud"]
     assert command["url"] == f"{page.base}/cloud?mode=notify"
     assert command["headers"] == {"Authorization": f"Bearer {token}"}
-    assert "tojson" in command["payload"] and "message" in command["payload"]
+    # The payload template as Home Assistant renders it (Jinja), with a message that would break hand-made JSON.
+    payload = jinja2.Environment(autoescape=False).from_string(command["payload"])  # noqa: S701 (JSON, not HTML)
+    assert json.loads(payload.render(message='Door "open"\nnow')) == {**expected, "text": 'Door "open"\nnow'}
+    assert json.loads(payload.render()) == expected  # no message: the test's text
 
 
 def test_page_can_be_used_with_the_keyboard_alone(page: Page) -> None:

@@ -2,11 +2,12 @@
 
 import re
 from collections.abc import Callable, Iterator
+from pathlib import Path
 
 import pytest
 from werkzeug.test import TestResponse
 
-from gateway.app.assets import CONTENT_SECURITY_POLICY, WEB, asset_files, asset_version
+from gateway.app.assets import CONTENT_SECURITY_POLICY, MEDIA_TYPES, WEB, asset_files, asset_version
 from tests.gateway.app.test_http_errors import assert_error
 from tests.gateway.conftest import Gateway, UnusedPublisher
 
@@ -21,6 +22,8 @@ STRICT_POLICY = {
     "form-action": "'none'",
     "frame-ancestors": "'none'",
 }
+# What a visit costs a phone, before compression; the README states the figure.
+PAGE_BUDGET_BYTES = 48_000
 _REFERENCE = re.compile(r"""\b(?:src|href)="([^"]*)\"""")
 
 
@@ -171,3 +174,13 @@ def test_page_is_rendered_once_per_app(gateway: Gateway, get: Callable[..., Test
     get("/")
     rendered = gateway.http.application.extensions["gateway.page.rendered"]["page.html"]
     assert get("/").get_data() == rendered[0]
+
+
+def test_readme_states_the_pages_size_and_the_page_stays_small(get: Callable[..., TestResponse]) -> None:
+    readme = (Path(__file__).resolve().parents[3] / "README.md").read_text()
+    files, stated = re.search(r"the page is (\d+) files, \*\*([\d.]+) KB\*\*", readme).groups()  # type: ignore[union-attr]
+    own = [path for path in WEB.iterdir() if path.suffix in MEDIA_TYPES and not path.name.startswith("docs.")]
+    total = len(get("/").get_data()) + sum(path.stat().st_size for path in own)
+    assert int(files) == len(own) + 1
+    assert abs(total / 1000 - float(stated)) <= 0.05 * float(stated), f"the page is {total / 1000:.1f} KB now"
+    assert total <= PAGE_BUDGET_BYTES
