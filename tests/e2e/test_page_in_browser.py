@@ -422,3 +422,13 @@ def test_page_screenshots_after_a_delivered_test(
     finally:
         set_viewport(page.driver, *SIZES["desktop"])
 
+
+
+def test_page_without_javascript_says_what_needs_it(browser: WebDriver, system: System) -> None:
+    browser.execute_cdp_cmd("Emulation.setScriptExecutionDisabled", {"value": True})
+    try:
+        browser.get(f"http://127.0.0.1:{system.http_port}/")
+        notice = browser.find_element(By.CSS_SELECTOR, ".noscript")
+        assert notice.is_displayed() and "needs JavaScript" in notice.text
+    finally:
+        browser.execute_cdp_cmd("Emulation.setScriptExecutionDisabled", {"value": False})
