@@ -50,6 +50,10 @@ def test_serving_settings_alone_are_read_the_same_way() -> None:
         ("HTTP_HEADER_TIMEOUT_S", "2.5", lambda s: s.serving.http_header_timeout_s, 2.5),
         ("MAX_CONNECTIONS_PER_ADDRESS", "0", lambda s: s.serving.max_connections_per_address, 0),
         ("MAX_CONNECTIONS_PER_ADDRESS", "20", lambda s: s.serving.max_connections_per_address, 20),
+        ("PUBLIC_MQTT_HOST", "relay.example.org", lambda s: s.public_mqtt_host, "relay.example.org"),
+        ("PUBLIC_MQTT_HOST", "203.0.113.7", lambda s: s.public_mqtt_host, "203.0.113.7"),
+        ("PUBLIC_MQTT_HOST", "[2001:db8::7]", lambda s: s.public_mqtt_host, "2001:db8::7"),
+        ("PUBLIC_MQTT_PORT", "11883", lambda s: s.public_mqtt_port, 11883),
     ],
 )
 def test_settings_variable_is_parsed(name: str, raw: str, read: object, expected: object) -> None:
@@ -59,7 +63,18 @@ def test_settings_variable_is_parsed(name: str, raw: str, read: object, expected
 
 @pytest.mark.parametrize(
     "name",
-    ["GATEWAY_USERNAME", "MQTT_HOST", "MQTT_PORT", "PUBLISH_TIMEOUT_S", "HIDE_PRESENCE", "EXTRA_MODES", "LOG_LEVEL", "MQTT_URL"],
+    [
+        "GATEWAY_USERNAME",
+        "MQTT_HOST",
+        "MQTT_PORT",
+        "PUBLISH_TIMEOUT_S",
+        "HIDE_PRESENCE",
+        "EXTRA_MODES",
+        "LOG_LEVEL",
+        "MQTT_URL",
+        "PUBLIC_MQTT_HOST",
+        "PUBLIC_MQTT_PORT",
+    ],
 )
 def test_settings_empty_variable_counts_as_unset(name: str) -> None:
     assert GatewaySettings.from_env({**BASE, name: ""}) == GatewaySettings.from_env(BASE)
@@ -85,6 +100,12 @@ def test_settings_empty_variable_counts_as_unset(name: str) -> None:
         ("MAX_CONNECTIONS_PER_ADDRESS", "-1"),
         ("GATEWAY_USERNAME", "abcdefghijkl0123"),
         ("GATEWAY_SECRET", "short"),
+        ("PUBLIC_MQTT_HOST", "mqtt://relay.example.org"),
+        ("PUBLIC_MQTT_HOST", "relay.example.org:1883"),
+        ("PUBLIC_MQTT_HOST", "two words"),
+        ("PUBLIC_MQTT_HOST", "-relay.example.org"),
+        ("PUBLIC_MQTT_PORT", "0"),
+        ("PUBLIC_MQTT_PORT", "1883/tcp"),
     ],
 )
 def test_settings_invalid_variable_is_reported_by_name(name: str, raw: str) -> None:
@@ -138,6 +159,19 @@ def test_settings_repr_never_shows_the_secret() -> None:
 )
 def test_settings_mqtt_url_selects_an_external_broker(url: str, expected: BrokerSettings) -> None:
     assert GatewaySettings.from_env({"MQTT_URL": url}).broker == expected
+
+
+def test_settings_public_mqtt_port_follows_the_embedded_brokers_port_unless_set() -> None:
+    assert GatewaySettings.from_env({**BASE, "MQTT_PORT": "11883"}).public_mqtt_port == 11883
+    assert GatewaySettings.from_env({**BASE, "MQTT_PORT": "11883", "PUBLIC_MQTT_PORT": "1883"}).public_mqtt_port == 1883
+
+
+def test_settings_public_mqtt_port_with_an_external_broker_is_1883_not_the_gateways_port() -> None:
+    assert GatewaySettings.from_env({"MQTT_URL": "mqtt://gateway:pw@127.0.0.1:1884"}).public_mqtt_port == 1883
+
+
+def test_settings_public_mqtt_host_defaults_to_none_so_the_page_uses_its_own_host_name() -> None:
+    assert GatewaySettings.from_env(BASE).public_mqtt_host is None
 
 
 def test_settings_mqtt_url_needs_no_gateway_secret_and_overrides_host_and_port() -> None:
