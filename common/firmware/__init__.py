@@ -4,8 +4,8 @@ Adding a firmware is adding a module with its FIRMWARE table and listing it in F
 """
 
 from common.firmware import awtrix2, awtrix3
-from common.firmware.spec import NAME, BodyRule, Firmware
+from common.firmware.spec import NAME, BodyRule, Field, FieldType, Firmware, Notifications
 
 FIRMWARES: tuple[Firmware, ...] = (awtrix3.FIRMWARE, awtrix2.FIRMWARE)
 
-__all__ = ["FIRMWARES", "NAME", "BodyRule", "Firmware"]
+__all__ = ["FIRMWARES", "NAME", "BodyRule", "Field", "FieldType", "Firmware", "Notifications"]

@@ -4,9 +4,27 @@ No AWTRIX 2 clock connects to this relay; its modes and bodies come from recipes
 original cloud (shared/reference/awtrix-api.md §1), and are published under the same names.
 """
 
-from common.firmware.spec import BodyRule, Firmware
+from common.firmware.spec import BodyRule, Field, FieldType, Firmware, Notifications
+
+# Its notify keys (§1.5): icons are numbers from the icon database, colours [r, g, b], sounds DFPlayer file numbers.
+# AWTRIX 3's table answers for the shared name "notify"; this one says what an AWTRIX 2 body would be.
+NOTIFICATIONS = Notifications(
+    modes=frozenset({"notify"}),
+    named=False,
+    fields={
+        "text": Field("text", FieldType.TEXT),
+        "icon": Field("icon", FieldType.INTEGER),
+        "color": Field("color", FieldType.COLOR_RGB),
+        "duration": Field("duration", FieldType.INTEGER),
+        "repeat": Field("repeat", FieldType.INTEGER),
+        "rainbow": Field("rainbow", FieldType.BOOLEAN),
+        "progress": Field("progress", FieldType.INTEGER),
+        "sound": Field("soundfile", FieldType.INTEGER),
+    },
+)
 
 FIRMWARE = Firmware(
     name="awtrix2",
     modes=dict.fromkeys(("basics", "notify", "draw", "app", "settings", "temporaryapp"), BodyRule.OBJECT),
+    notifications=NOTIFICATIONS,
 )

@@ -20,6 +20,38 @@ class BodyRule(Enum):
     STRING = "a JSON string"
 
 
+class FieldType(Enum):
+    """The form a firmware's key takes the value of one of the gateway's fields in."""
+
+    TEXT = "text"
+    INTEGER = "integer"
+    BOOLEAN = "boolean"
+    COLOR_HEX = "color_hex"  # "#RRGGBB" (AWTRIX 3, NG)
+    COLOR_RGB = "color_rgb"  # [r, g, b] (AWTRIX 2)
+    MILLISECONDS = "milliseconds"  # the field says seconds; the key takes whole milliseconds (NG's durationMs)
+
+
+@dataclass(frozen=True)
+class Field:
+    """Where one of the gateway's fields (text, icon, color, ...) goes in a firmware's body, and in what form."""
+
+    key: str
+    type: FieldType
+
+
+@dataclass(frozen=True)
+class Notifications:
+    """The modes whose body shows text like a notification, and the key each of the gateway's fields maps to.
+
+    A plain-text body becomes {fields["text"].key: <the text>}; query and form fields are merged by this table.
+    """
+
+    modes: frozenset[str]
+    # whether the "<named_prefix><name>" modes (custom apps) take the same body
+    named: bool
+    fields: Mapping[str, Field]
+
+
 @dataclass(frozen=True)
 class Firmware:
     """One firmware dialect: the modes a webhook may name for it, and what its clocks can take."""
@@ -34,6 +66,8 @@ class Firmware:
     named_rule: BodyRule | None = None
     # the largest MQTT packet (fixed header, topic and payload) the clock reads; larger ones it drops unread
     max_packet_bytes: int | None = None
+    # the modes that take a notification-like body, for senders that cannot write JSON (plain text, fields, templates)
+    notifications: Notifications | None = None
 
     def safe_modes(self) -> list[str]:
         """Return the fixed modes that need no operator consent, plus the named form (e.g. custom/<app>)."""
