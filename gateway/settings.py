@@ -16,6 +16,7 @@ _URL_DEFAULT_PORTS = {"mqtt": 1883, "mqtts": 8883}
 _RATE = re.compile(r"\s*([1-9]\d{0,5})\s*(?:/|per)\s*([1-9]\d{0,5})?\s*(second|minute|hour|day)s?\s*", re.IGNORECASE)
 RATE_LIMIT_STORAGE_SCHEMES = ("memory", "redis", "rediss", "redis+unix")
 MAX_TRUSTED_PROXIES = 10
+MAX_TOKENS_PER_REQUEST = 50
 
 
 class SettingsError(Exception):
@@ -69,6 +70,12 @@ class GatewaySettings:
     rate_limits: RateLimitSettings = RateLimitSettings()
     # How many reverse proxies in front of the gateway append to X-Forwarded-For; 0 ignores the header.
     trusted_proxy_count: int = 0
+    # GET /cloud?...&text=... sends too, for senders that can only open a link.
+    allow_get: bool = True
+    # How many clocks one webhook may name (each is published to and rate-limited on its own).
+    max_tokens_per_request: int = 10
+    # The largest body a template reads (it is not forwarded; what the template makes must fit max_body_bytes).
+    max_template_input_bytes: int = 65536
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str]) -> "GatewaySettings":
@@ -85,6 +92,11 @@ class GatewaySettings:
             max_body_bytes=read.integer("MAX_BODY_BYTES", cls.max_body_bytes, 64, 1_048_576),
             rate_limits=_rate_limits(read),
             trusted_proxy_count=read.integer("TRUSTED_PROXY_COUNT", cls.trusted_proxy_count, 0, MAX_TRUSTED_PROXIES),
+            allow_get=read.boolean("ALLOW_GET", cls.allow_get),
+            max_tokens_per_request=read.integer(
+                "MAX_TOKENS_PER_REQUEST", cls.max_tokens_per_request, 1, MAX_TOKENS_PER_REQUEST
+            ),
+            max_template_input_bytes=read.integer("MAX_TEMPLATE_INPUT_BYTES", cls.max_template_input_bytes, 64, 1_048_576),
         )
         if read.problems:
             raise SettingsError(read.problems)
