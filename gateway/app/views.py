@@ -1,12 +1,13 @@
 """Serve the webhook, health and API description endpoints: parse, validate, publish, answer."""
 
-from flask import Blueprint, current_app
+from flask import Blueprint, Flask, current_app
 from flask.typing import ResponseReturnValue
 
 from gateway.app.answers import json_answer
 from gateway.app.context import current
 from gateway.app.extensions import publisher_of, settings_of
 from gateway.app.openapi import openapi_document
+from gateway.app.several import publish_each, several_answer
 from gateway.errors import BrokerUnavailable
 from gateway.ratelimit.limiter import limit_webhook
 from gateway.rules.webhook import RawWebhook, parse_webhook
@@ -14,23 +15,30 @@ from gateway.rules.webhook import RawWebhook, parse_webhook
 blueprint = Blueprint("gateway", __name__)
 
 
-@blueprint.post("/cloud", provide_automatic_options=False)
+@blueprint.route("/cloud", methods=["GET", "POST"], provide_automatic_options=False)
 def cloud() -> ResponseReturnValue:
-    """Validate a webhook and publish its payload to the device's topic."""
+    """Validate a webhook and publish its payload to the topic of each device it names."""
     app, req = current()
     settings = settings_of(app)
-    query_tokens, authorization = req.args.getlist("token"), req.headers.get("Authorization")
+    query, headers = req.args, req.headers
+    query_tokens, authorization = query.getlist("token"), headers.get("Authorization")
     # Before the body is read or checked, so oversized and invalid webhooks count too.
     limit_webhook(app, query_tokens, authorization, req.remote_addr)
     raw = RawWebhook(
         query_tokens=query_tokens,
         authorization=authorization,
-        mode=req.args.get("mode"),
-        content_type=req.headers.get("Content-Type"),
+        mode=query.get("mode"),
+        content_type=headers.get("Content-Type"),
         body=req.get_data(cache=False),
+        query=query,
+        headers=headers,
     )
     webhook = parse_webhook(raw, settings)
-    delivered = publisher_of(app).publish(webhook.topic, webhook.payload)
+    publisher = publisher_of(app)
+    if len(webhook.topics) > 1:
+        outcomes = publish_each(publisher, webhook.topics, webhook.payload)
+        return several_answer(app, settings.hide_presence, webhook.mode, outcomes)
+    delivered = publisher.publish(webhook.topics[0], webhook.payload)
     if settings.hide_presence:
         # Same answer whether or not a device is connected, so a token reveals nothing about its owner.
         return json_answer(app, 200, accepted=True, mode=webhook.mode)
@@ -40,6 +48,13 @@ def cloud() -> ResponseReturnValue:
         # 2xx on purpose: IFTTT disables applets whose actions keep failing.
         return json_answer(app, 202, delivered=False, reason="no_device_connected", mode=webhook.mode)
     return json_answer(app, 200, delivered=True, mode=webhook.mode)
+
+
+def route_sending_methods(app: Flask, allow_get: bool) -> None:
+    """Route POST /cloud, and GET while the operator allows sending by link; never HEAD, which link checkers use."""
+    for rule in app.url_map.iter_rules("gateway.cloud"):
+        # Werkzeug adds HEAD to every GET rule; for /cloud it would send a notification.
+        rule.methods = {"GET", "POST"} if allow_get else {"POST"}
 
 
 @blueprint.get("/healthz")
