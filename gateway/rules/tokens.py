@@ -54,4 +54,4 @@ def named_tokens(query_tokens: Sequence[str], authorization: str | None) -> tupl
 
 
 def _pieces(value: str) -> list[str]:
-    return [piece for piece in (part.strip() for part in value.split(SEPARATOR)) if piece]
+    return [piece for piece in (part.strip(" \t") for part in value.split(SEPARATOR)) if piece]

@@ -48,7 +48,17 @@ def test_openapi_is_served_as_openapi_3_1_and_describes_exactly_the_apps_routes(
     routes = {rule.rule for rule in gateway.http.application.url_map.iter_rules() if rule.endpoint != "static"}
     assert document["openapi"] == "3.1.0"
     assert set(document["paths"]) == routes == {"/cloud", "/healthz", "/openapi.json"}
-    assert set(document["paths"]["/cloud"]) == {"post"}
+    assert set(document["paths"]["/cloud"]) == {"get", "post"}
+
+
+@pytest.mark.parametrize(("allow_get", "methods"), [(True, {"get", "post"}), (False, {"post"})])
+def test_openapi_describes_exactly_the_methods_cloud_is_routed_for(
+    gateway_with: Callable[..., Gateway], allow_get: bool, methods: set[str]
+) -> None:
+    gateway = gateway_with(allow_get=allow_get)
+    (rule,) = [rule for rule in gateway.http.application.url_map.iter_rules() if rule.rule == "/cloud"]
+    assert {method.lower() for method in rule.methods or ()} == methods
+    assert set(served(gateway)["paths"]["/cloud"]) == methods
 
 
 def test_openapi_lists_every_error_code_and_no_other(document: Document) -> None:

@@ -40,6 +40,9 @@ def test_settings_defaults_need_only_the_secret() -> None:
         ("EXTRA_MODES", "apps,doupdate", lambda s: s.extra_modes, frozenset({"apps", "doupdate"})),
         ("LOG_LEVEL", "debug", lambda s: s.log_level, "DEBUG"),
         ("MAX_BODY_BYTES", "4096", lambda s: s.max_body_bytes, 4096),
+        ("ALLOW_GET", "false", lambda s: s.allow_get, False),
+        ("MAX_TOKENS_PER_REQUEST", "1", lambda s: s.max_tokens_per_request, 1),
+        ("MAX_TEMPLATE_INPUT_BYTES", "262144", lambda s: s.max_template_input_bytes, 262144),
     ],
 )
 def test_settings_variable_is_parsed(name: str, raw: str, read: object, expected: object) -> None:
@@ -70,6 +73,10 @@ def test_settings_empty_variable_counts_as_unset(name: str) -> None:
         ("LOG_LEVEL", "LOUD"),
         ("MAX_BODY_BYTES", "10"),
         ("MAX_BODY_BYTES", "8k"),
+        ("ALLOW_GET", "sometimes"),
+        ("MAX_TOKENS_PER_REQUEST", "0"),
+        ("MAX_TOKENS_PER_REQUEST", "51"),
+        ("MAX_TEMPLATE_INPUT_BYTES", "2000000"),
         ("GATEWAY_USERNAME", "abcdefghijkl0123"),
         ("GATEWAY_SECRET", "short"),
     ],
