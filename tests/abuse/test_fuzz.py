@@ -146,9 +146,9 @@ def tokens(alphabet: st.SearchStrategy[str] | None = None) -> st.SearchStrategy[
     return st.one_of(st.just(KNOWN_TOKEN), well_formed, anything)
 
 
-def several_tokens() -> st.SearchStrategy[str]:
+def several_tokens(alphabet: st.SearchStrategy[str] | None = None) -> st.SearchStrategy[str]:
     """Comma-separated token lists, the subscribed device's among them or not."""
-    return st.lists(tokens(), min_size=2, max_size=5).map(",".join)
+    return st.lists(tokens(alphabet), min_size=2, max_size=5).map(",".join)
 
 
 def templates() -> st.SearchStrategy[str]:
@@ -217,7 +217,7 @@ def raw_requests(draw: st.DrawFn) -> RawRequest:
         st.one_of(
             st.none(),
             tokens(_LATIN1).map("Bearer ".__add__),
-            several_tokens().map("Bearer ".__add__),
+            several_tokens(_LATIN1).map("Bearer ".__add__),
             st.text(_LATIN1, max_size=40),
         )
     )
