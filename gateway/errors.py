@@ -23,6 +23,10 @@ class ApiError(Exception):
         """Return the fields this error adds to its envelope beside code and message (most add none)."""
         return {}
 
+    def described(self) -> dict[str, object]:
+        """Return what goes under "error" in the envelope: code, message and the details."""
+        return {"code": self.code, "message": self.message, **self.details()}
+
 
 class MissingToken(ApiError):
     """The request names no token."""
@@ -43,6 +47,13 @@ class ConflictingTokens(ApiError):
 
     status, code = 400, "conflicting_tokens"
     default_message = "The token in the query string and the one in the Authorization header differ."
+
+
+class TooManyTokens(ApiError):
+    """The request names more tokens than the gateway sends one webhook to."""
+
+    status, code = 400, "too_many_tokens"
+    default_message = "The webhook names more tokens than this gateway allows in one request."
 
 
 class MissingMode(ApiError):
@@ -159,6 +170,41 @@ class UnsupportedMediaType(ApiError):
     default_message = "Send the body with 'Content-Type: application/json'."
 
 
+class InvalidField(ApiError):
+    """A query or form field (text, color, duration, ...) has a value its key cannot take."""
+
+    status, code = 400, "invalid_field"
+    default_message = "A field has a value this mode cannot take."
+
+
+class FieldsNotSupported(ApiError):
+    """Fields, plain text or a template were sent to a mode whose body is not a notification."""
+
+    status, code = 400, "fields_not_supported"
+    default_message = "Fields and templates work with notification modes (notify, custom/<app>); send this mode its JSON."
+
+
+class UnknownTemplate(ApiError):
+    """The template parameter names no preset."""
+
+    status, code = 400, "unknown_template"
+    default_message = "No such template."
+
+
+class TemplateError(ApiError):
+    """A template does not compile, fails while rendering, or reaches for something the sandbox forbids."""
+
+    status, code = 400, "template_error"
+    default_message = "The template failed."
+
+
+class TemplateTooExpensive(ApiError):
+    """A template needed more steps, time, nesting or memory than a template may use."""
+
+    status, code = 400, "template_too_expensive"
+    default_message = "The template needs more work than this gateway allows a template."
+
+
 class BadRequest(ApiError):
     """The HTTP request itself is malformed."""
 
@@ -240,6 +286,7 @@ ERRORS: tuple[type[ApiError], ...] = (
     MissingToken,
     InvalidToken,
     ConflictingTokens,
+    TooManyTokens,
     MissingMode,
     UnknownMode,
     ModeNotEnabled,
@@ -254,6 +301,11 @@ ERRORS: tuple[type[ApiError], ...] = (
     DeviceRejected,
     Untranslatable,
     UnsupportedMediaType,
+    InvalidField,
+    FieldsNotSupported,
+    UnknownTemplate,
+    TemplateError,
+    TemplateTooExpensive,
     BadRequest,
     NotFound,
     MethodNotAllowed,

@@ -21,6 +21,7 @@ MAX_CONNECTIONS_PER_ADDRESS = 100_000
 _LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?"
 _HOST_NAME = re.compile(rf"(?=.{{1,253}}$){_LABEL}(?:\.{_LABEL})*\.?")
 _IPV6 = re.compile(r"[0-9A-Fa-f:.]{2,45}")
+MAX_TOKENS_PER_REQUEST = 50
 
 
 class SettingsError(Exception):
@@ -101,6 +102,12 @@ class GatewaySettings:
     # host name the page itself was opened with) and its device port.
     public_mqtt_host: str | None = None
     public_mqtt_port: int = 1883
+    # GET /cloud?...&text=... sends too, for senders that can only open a link.
+    allow_get: bool = True
+    # How many clocks one webhook may name (each is published to and rate-limited on its own).
+    max_tokens_per_request: int = 10
+    # The largest body a template reads (it is not forwarded; what the template makes must fit max_body_bytes).
+    max_template_input_bytes: int = 65536
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str]) -> "GatewaySettings":
@@ -123,6 +130,11 @@ class GatewaySettings:
             # The embedded broker's devices connect where the gateway does; an external broker's device
             # listener is not the gateway's (config/mosquitto: 1883 for devices, 1884 for the gateway).
             public_mqtt_port=read.integer("PUBLIC_MQTT_PORT", cls.public_mqtt_port if url else broker.port, 1, 65535),
+            allow_get=read.boolean("ALLOW_GET", cls.allow_get),
+            max_tokens_per_request=read.integer(
+                "MAX_TOKENS_PER_REQUEST", cls.max_tokens_per_request, 1, MAX_TOKENS_PER_REQUEST
+            ),
+            max_template_input_bytes=read.integer("MAX_TEMPLATE_INPUT_BYTES", cls.max_template_input_bytes, 64, 1_048_576),
         )
         if read.problems:
             raise SettingsError(read.problems)

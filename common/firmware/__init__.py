@@ -5,11 +5,11 @@ that can be driven in another dialect, its translation in common/firmware/transl
 """
 
 from common.firmware import awtrix2, awtrix3, awtrix_ng
-from common.firmware.spec import NAME, OTHER, BodyRule, Firmware
+from common.firmware.spec import NAME, OTHER, BodyRule, Field, FieldType, Firmware, Notifications
 
 FIRMWARES: tuple[Firmware, ...] = (awtrix3.FIRMWARE, awtrix_ng.FIRMWARE, awtrix2.FIRMWARE)
 BY_NAME: dict[str, Firmware] = {firmware.name: firmware for firmware in FIRMWARES}
 # The firmwares whose clocks connect to the broker (AWTRIX 2 hosts never do).
 CLOCKS: tuple[Firmware, ...] = tuple(firmware for firmware in FIRMWARES if firmware.listens)
 
-__all__ = ["BY_NAME", "CLOCKS", "FIRMWARES", "NAME", "OTHER", "BodyRule", "Firmware"]
+__all__ = ["BY_NAME", "CLOCKS", "FIRMWARES", "NAME", "OTHER", "BodyRule", "Field", "FieldType", "Firmware", "Notifications"]

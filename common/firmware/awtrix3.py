@@ -4,7 +4,7 @@ From Blueforcer/awtrix3 src/MQTTManager.cpp, src/DisplayManager.cpp and docs/api
 shared/reference/awtrix-api.md §2).
 """
 
-from common.firmware.spec import BodyRule, Firmware
+from common.firmware.spec import BodyRule, Field, FieldType, Firmware, Notifications
 
 # PubSubClient built with MQTT_MAX_PACKET_SIZE=8192 (platformio.ini) drops bigger packets without a word.
 MAX_PACKET_BYTES = 8192
@@ -37,6 +37,25 @@ DOCUMENTS = {
     "indicator1": 128, "indicator2": 128, "indicator3": 128, "power": 128, "sleep": 128, "sound": 128,
 }  # fmt: skip
 
+# notify and custom/<app> take the same keys (docs/api.md "JSON Properties"); hold, stack and wakeup only notify reads.
+NOTIFICATIONS = Notifications(
+    modes=frozenset({"notify"}),
+    named=frozenset({"custom/"}),
+    fields={
+        "text": Field("text", FieldType.TEXT),
+        "icon": Field("icon", FieldType.TEXT),  # a file name in /ICONS on the clock, e.g. "36"
+        "color": Field("color", FieldType.COLOR_HEX),
+        "duration": Field("duration", FieldType.INTEGER),
+        "repeat": Field("repeat", FieldType.INTEGER),
+        "rainbow": Field("rainbow", FieldType.BOOLEAN),
+        "progress": Field("progress", FieldType.INTEGER),
+        "sound": Field("sound", FieldType.TEXT),
+        "hold": Field("hold", FieldType.BOOLEAN),
+        "stack": Field("stack", FieldType.BOOLEAN),
+        "wakeup": Field("wakeup", FieldType.BOOLEAN),
+    },
+)
+
 FIRMWARE = Firmware(
     name="awtrix3",
     title="AWTRIX 3",
@@ -61,4 +80,5 @@ FIRMWARE = Firmware(
     replies={"sendscreen": ("screen",)},
     # Subscribed and never handled (MQTTManager.cpp:211-222): a publish there reaches a clock and does nothing.
     probe="timeformat",
+    notifications=NOTIFICATIONS,
 )

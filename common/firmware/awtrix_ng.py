@@ -5,7 +5,7 @@ docs/reference/mqtt.md (/work/fw-facts.md part B, shared/reference/awtrix-ng.md)
 answered on <command topic>/result with {"ok":true} or {"ok":false,"error":{"code","message","field"?}}.
 """
 
-from common.firmware.spec import BodyRule, Firmware
+from common.firmware.spec import BodyRule, Field, FieldType, Firmware, Notifications
 
 # The same PubSubClient 2.8 with setBufferSize(8192): the whole packet, not the payload (fw-facts §B3).
 MAX_PACKET_BYTES = 8192
@@ -41,9 +41,29 @@ DRAW_ARGS = {"pixel": 2, "line": 4, "rect": 4, "rectFill": 4, "circle": 3, "circ
 # Routed by NG and ignored by it (no route, no result): the gateway probes for an NG clock here.
 PROBE = "cmd/relay-probe"
 
+# A notification and a pushed app take the same keys (docs/reference/payload.md); hold, stack and wakeup only
+# notifications read. NG has no one key for AWTRIX 3's rainbow (it is a palette and a text colour), so no field.
+NOTIFICATIONS = Notifications(
+    modes=frozenset({NOTIFY}),
+    named=frozenset({"cmd/apps/pushed/"}),
+    fields={
+        "text": Field("text", FieldType.TEXT),
+        "icon": Field("icon", FieldType.TEXT),  # NG ignores a numeric icon: the name of an icon file, as text
+        "color": Field("textColor", FieldType.COLOR_HEX),
+        "duration": Field("durationMs", FieldType.MILLISECONDS),
+        "repeat": Field("repeat", FieldType.INTEGER),
+        "progress": Field("progress", FieldType.INTEGER),
+        "sound": Field("sound", FieldType.TEXT),
+        "hold": Field("hold", FieldType.BOOLEAN),
+        "stack": Field("stack", FieldType.BOOLEAN),
+        "wakeup": Field("wakeup", FieldType.BOOLEAN),
+    },
+)
+
 FIRMWARE = Firmware(
     name="awtrix-ng",
     title="AWTRIX NG",
+    notifications=NOTIFICATIONS,
     modes={
         **dict.fromkeys((NOTIFY, "cmd/apps/switch", "cmd/apps/order", "cmd/settings", "cmd/display"), BodyRule.OBJECT),
         **dict.fromkeys(("cmd/audio/play", "cmd/audio/stations", "cmd/device/sleep"), BodyRule.OBJECT),

@@ -22,6 +22,38 @@ class BodyRule(Enum):
     STRING = "a JSON string"
 
 
+class FieldType(Enum):
+    """The form a firmware's key takes the value of one of the gateway's fields in."""
+
+    TEXT = "text"
+    INTEGER = "integer"
+    BOOLEAN = "boolean"
+    COLOR_HEX = "color_hex"  # "#RRGGBB" (AWTRIX 3, NG)
+    COLOR_RGB = "color_rgb"  # [r, g, b] (AWTRIX 2)
+    MILLISECONDS = "milliseconds"  # the field says seconds; the key takes whole milliseconds (NG's durationMs)
+
+
+@dataclass(frozen=True)
+class Field:
+    """Where one of the gateway's fields (text, icon, color, ...) goes in a firmware's body, and in what form."""
+
+    key: str
+    type: FieldType
+
+
+@dataclass(frozen=True)
+class Notifications:
+    """The modes whose body shows text like a notification, and the key each of the gateway's fields maps to.
+
+    A plain-text body becomes {fields["text"].key: <the text>}; query and form fields are merged by this table.
+    """
+
+    modes: frozenset[str]
+    # the named-mode prefixes (custom/ on AWTRIX 3) whose "<prefix><name>" modes take the same body
+    named: frozenset[str]
+    fields: Mapping[str, Field]
+
+
 @dataclass(frozen=True)
 class Firmware:
     """One firmware dialect: the modes a webhook may name for it, what its clocks can take, and how they answer."""
@@ -52,6 +84,8 @@ class Firmware:
     replies: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     # a topic a clock of this firmware subscribes to and ignores: a publish there tells whether one listens
     probe: str | None = None
+    # the modes that take a notification-like body, for senders that cannot write JSON (plain text, fields, templates)
+    notifications: Notifications | None = None
 
     def safe_modes(self) -> list[str]:
         """Return the fixed modes that need no operator consent, plus the named forms (e.g. custom/<app>)."""

@@ -23,7 +23,8 @@ def create_app(settings: GatewaySettings | None = None, publisher: Publisher | N
         publisher = publisher_for(settings.broker, settings.publish_timeout_s)
     configure_logging(settings.log_level)
     app = Flask(__name__)
-    app.config["MAX_CONTENT_LENGTH"] = settings.max_body_bytes
+    # A template's input may be larger than a body the gateway forwards; parse_body holds the others to max_body_bytes.
+    app.config["MAX_CONTENT_LENGTH"] = max(settings.max_body_bytes, settings.max_template_input_bytes)
     # OPTIONS on any route is answered 405 with Allow, in the error envelope, not Flask's empty text/html 200.
     app.config["PROVIDE_AUTOMATIC_OPTIONS"] = False
     app.extensions[SETTINGS_KEY] = settings
@@ -31,9 +32,10 @@ def create_app(settings: GatewaySettings | None = None, publisher: Publisher | N
     if settings.trusted_proxy_count:
         # Only behind proxies the operator vouches for: anyone can send X-Forwarded-For.
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=settings.trusted_proxy_count)  # type: ignore[method-assign]
-    install_rate_limits(app, settings.rate_limits)
+    install_rate_limits(app, settings.rate_limits, settings.max_tokens_per_request)
     app.register_blueprint(views.blueprint)
     app.register_blueprint(page.blueprint)
+    views.route_sending_methods(app, settings.allow_get)
     register_error_handlers(app)
     app.after_request(record_log_path)
     return app

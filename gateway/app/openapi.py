@@ -5,6 +5,7 @@ from typing import Any
 from common.firmware import CLOCKS
 from common.tokens import TOKEN_MAX_CHARS, TOKEN_MIN_CHARS
 from gateway.app.assets import MEDIA_TYPES, asset_files
+from gateway.app.openapi_senders import form_body, sender_parameters, several_answer
 from gateway.rules.modes import NAMED_PREFIXES, allowed_modes
 from gateway.settings import GatewaySettings
 
@@ -20,6 +21,7 @@ WEBHOOK_ERRORS: dict[str, tuple[str, ...]] = {
         "missing_token",
         "invalid_token",
         "conflicting_tokens",
+        "too_many_tokens",
         "missing_mode",
         "unknown_mode",
         "invalid_app_name",
@@ -28,6 +30,11 @@ WEBHOOK_ERRORS: dict[str, tuple[str, ...]] = {
         "body_not_object",
         "body_not_string",
         "body_required",
+        "invalid_field",
+        "fields_not_supported",
+        "unknown_template",
+        "template_error",
+        "template_too_expensive",
         "bad_request",
     ),
     "403": ("mode_not_enabled",),
@@ -61,7 +68,7 @@ def openapi_document(settings: GatewaySettings) -> dict[str, Any]:
             ),
         },
         "paths": {
-            "/cloud": {"post": _webhook_operation(settings)},
+            "/cloud": _webhook_operations(settings),
             "/healthz": {"get": _health_operation()},
             "/openapi.json": {"get": _openapi_operation()},
             "/": {"get": _page_operation("page", "The web page for people: make a token, set up a clock, send a test")},
@@ -72,6 +79,15 @@ def openapi_document(settings: GatewaySettings) -> dict[str, Any]:
     }
 
 
+def _webhook_operations(settings: GatewaySettings) -> dict[str, Any]:
+    post = _webhook_operation(settings)
+    if not settings.allow_get:
+        return {"post": post}
+    get = {key: value for key, value in post.items() if key != "requestBody"}
+    get["operationId"], get["summary"] = "sendWebhookByLink", "Publish a webhook from a link: the fields in the query, no body"
+    return {"get": get, "post": post}
+
+
 def _webhook_operation(settings: GatewaySettings) -> dict[str, Any]:
     modes = [mode for mode in allowed_modes(settings.extra_modes) if not mode.startswith(tuple(NAMED_PREFIXES))]
     named = [{"type": "string", "pattern": f"^{prefix}{NAME_PATTERN}$"} for prefix in NAMED_PREFIXES]
@@ -80,14 +96,14 @@ def _webhook_operation(settings: GatewaySettings) -> dict[str, Any]:
         "200": _json_response(
             "Published. delivered=true: a device received it (translated_for: in that firmware's dialect; result: "
             "what the clock answered); delivered=null: the broker cannot say; accepted=true: HIDE_PRESENCE is on, "
-            "so the answer never says whether a device is connected.",
-            {"oneOf": [_delivered(), _delivery_unknown(), _accepted()]},
+            "so the answer never says whether a device is connected. With several tokens: every clock got it.",
+            {"oneOf": [_delivered(), _delivery_unknown(), _accepted(), several_answer()]},
         ),
         "202": _json_response(
             "Nothing received it; nothing was queued. no_device_connected: no device with this token is connected; "
             "device_not_listening: one is, subscribed to nothing this mode reaches; device_busy: its clock still owes "
-            "answers to many earlier commands.",
-            _not_delivered(),
+            "answers to many earlier commands. With several tokens: not every clock got it.",
+            {"oneOf": [_not_delivered(), several_answer()]},
         ),
         **{status: _error_response(status, codes) for status, codes in WEBHOOK_ERRORS.items()},
         "default": _error_response("default", ANY_ROUTE_ERRORS),
@@ -109,24 +125,22 @@ def _webhook_operation(settings: GatewaySettings) -> dict[str, Any]:
                 ),
                 "schema": {"anyOf": [{"type": "string", "enum": modes}, *named]},
             },
-            {
-                "name": "token",
-                "in": "query",
-                "required": False,
-                "description": "The device token; or send 'Authorization: Bearer <token>' instead (not both, unless equal).",
-                "schema": {"type": "string", "pattern": WELL_FORMED_TOKEN},
-            },
+            *sender_parameters(settings.max_tokens_per_request),
         ],
         "requestBody": {
             "required": False,
             "description": (
                 f"UTF-8 JSON, at most {settings.max_body_bytes} bytes: an object for most modes, an object or "
                 "an array of objects for custom/<app>, a string for rtttl; empty for modes that take no body "
-                "(e.g. nextapp). text/plain is read as JSON too, for services that cannot set the media type."
+                "(e.g. nextapp). text/plain is read as JSON when it is a JSON object or array; for notify and "
+                "custom/<app> any other text is the notification's text, and a form body carries the same fields "
+                f"as the query (the query wins). With ?template= the body is the template's JSON input, at most "
+                f"{settings.max_template_input_bytes} bytes."
             ),
             "content": {
                 "application/json": {"schema": {}},
                 "text/plain": {"schema": {"type": "string"}},
+                "application/x-www-form-urlencoded": form_body(),
             },
         },
         "responses": responses,

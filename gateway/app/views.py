@@ -1,6 +1,6 @@
 """Serve the webhook, health and API description endpoints: parse, validate, deliver (gateway/app/delivery.py), answer."""
 
-from flask import Blueprint, current_app
+from flask import Blueprint, Flask, current_app
 from flask.typing import ResponseReturnValue
 
 from gateway.app.answers import json_answer
@@ -8,6 +8,7 @@ from gateway.app.context import current
 from gateway.app.delivery import deliver
 from gateway.app.extensions import publisher_of, settings_of
 from gateway.app.openapi import openapi_document
+from gateway.app.several import deliver_each, several_answer
 from gateway.errors import BrokerUnavailable
 from gateway.ratelimit.limiter import limit_webhook
 from gateway.rules.webhook import RawWebhook, parse_webhook
@@ -15,24 +16,37 @@ from gateway.rules.webhook import RawWebhook, parse_webhook
 blueprint = Blueprint("gateway", __name__)
 
 
-@blueprint.post("/cloud", provide_automatic_options=False)
+@blueprint.route("/cloud", methods=["GET", "POST"], provide_automatic_options=False)
 def cloud() -> ResponseReturnValue:
-    """Validate a webhook and publish its payload to the device's topic."""
+    """Validate a webhook and publish its payload to the topic of each device it names."""
     app, req = current()
     settings = settings_of(app)
-    query_tokens, authorization = req.args.getlist("token"), req.headers.get("Authorization")
+    query, headers = req.args, req.headers
+    query_tokens, authorization = query.getlist("token"), headers.get("Authorization")
     # Before the body is read or checked, so oversized and invalid webhooks count too.
     limit_webhook(app, query_tokens, authorization, req.remote_addr)
     raw = RawWebhook(
         query_tokens=query_tokens,
         authorization=authorization,
-        mode=req.args.get("mode"),
-        content_type=req.headers.get("Content-Type"),
+        mode=query.get("mode"),
+        content_type=headers.get("Content-Type"),
         body=req.get_data(cache=False),
+        query=query,
+        headers=headers,
     )
     webhook = parse_webhook(raw, settings)
-    status, fields = deliver(publisher_of(app), webhook, settings)
+    publisher = publisher_of(app)
+    if len(webhook.tokens) > 1:
+        return several_answer(app, webhook.mode, deliver_each(publisher, webhook.each(), settings))
+    status, fields = deliver(publisher, webhook, settings)
     return json_answer(app, status, **fields)
+
+
+def route_sending_methods(app: Flask, allow_get: bool) -> None:
+    """Route POST /cloud, and GET while the operator allows sending by link; never HEAD, which link checkers use."""
+    for rule in app.url_map.iter_rules("gateway.cloud"):
+        # Werkzeug adds HEAD to every GET rule; for /cloud it would send a notification.
+        rule.methods = {"GET", "POST"} if allow_get else {"POST"}
 
 
 @blueprint.get("/healthz")

@@ -40,9 +40,10 @@ class RateLimiter:
     until Redis answers again, so webhooks keep flowing and are still limited.
     """
 
-    def __init__(self, settings: RateLimitSettings) -> None:
-        """Parse the limits and open the storage (it connects lazily)."""
+    def __init__(self, settings: RateLimitSettings, max_tokens: int = 1) -> None:
+        """Parse the limits and open the storage (it connects lazily); a request's first max_tokens tokens are counted."""
         self.enabled = settings.enabled
+        self.max_tokens = max_tokens
         self.limits = (
             ("address", parse_many(settings.per_address)),
             ("token", parse_many(settings.per_token)),
@@ -80,29 +81,33 @@ class RateLimiter:
         self._primary_down_until = time.monotonic() + RETRY_PRIMARY_S
 
 
-def install_rate_limits(app: Flask, limits: RateLimitSettings) -> RateLimiter:
-    """Set up the limits POST /cloud counts webhooks against (its view calls limit_webhook); other routes stay unlimited."""
-    limiter = RateLimiter(limits)
+def install_rate_limits(app: Flask, limits: RateLimitSettings, max_tokens: int = 1) -> RateLimiter:
+    """Set up the limits /cloud counts webhooks against (its view calls limit_webhook); other routes stay unlimited."""
+    limiter = RateLimiter(limits, max_tokens)
     app.extensions[LIMITER_KEY] = limiter
     return limiter
 
 
 def limit_webhook(app: Flask, query_tokens: Sequence[str], authorization: str | None, remote_addr: str | None) -> None:
-    """Count a webhook against its client address and the tokens it names; raise RateLimited past a limit.
+    """Count a webhook against its client address and each token it names; raise RateLimited past a limit.
 
     The view calls this before it reads or validates anything, so invalid webhooks count too (a token guesser
-    is slowed down), and a request that names no token counts only against its address.
+    is slowed down), and a request that names no token counts only against its address. A webhook to several
+    clocks counts once against each of them (its first max_tokens tokens: more are refused anyway).
     """
     limiter: RateLimiter = app.extensions[LIMITER_KEY]
     if not limiter.enabled:
         return
     tokens = token_candidates(query_tokens, authorization)
-    limiter.check({"address": address_key(remote_addr), "token": token_key(tokens) if tokens else None})
+    limiter.check({"address": address_key(remote_addr), "token": token_key(tokens[0]) if tokens else None})
+    if len(tokens) > 1:
+        for token in tokens[1 : limiter.max_tokens]:
+            limiter.check({"token": token_key(token)})
 
 
-def token_key(tokens: set[str]) -> str:
-    """Return the per-token key: a digest of the tokens a request names, whether or not they are valid."""
-    return "token:" + _digest("\n".join(sorted(tokens)))
+def token_key(token: str) -> str:
+    """Return the per-token key: a digest of a token a request names, whether or not it is valid."""
+    return "token:" + _digest(token)
 
 
 @functools.lru_cache(maxsize=4096)

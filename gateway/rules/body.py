@@ -12,9 +12,11 @@ from gateway.errors import (
     InvalidJson,
     UnsupportedMediaType,
 )
+from gateway.senders.quotes import straighten
 
 _UTF8_CHARSETS = frozenset({"utf-8", "utf8", "us-ascii"})
 _WHITESPACE = b" \t\r\n"
+_UNREPAIRED = object()
 # AWTRIX 3 drops notify payloads that do not start with '{' and end with '}': no padding.
 _COMPACT = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False)  # json.dumps' encoder, built once
 
@@ -44,11 +46,19 @@ def parse_body(body: bytes, content_type: str | None, rule: BodyRule, max_body_b
 
 def check_content_type(content_type: str | None) -> None:
     """Accept JSON media types and text/plain (IFTTT's default) in UTF-8; raise UnsupportedMediaType otherwise."""
+    if content_type == "application/json":  # speed: what nearly every webhook declares
+        return
     media_type, *params = (content_type or "").split(";")
     media_type = media_type.strip().lower()
     is_json = media_type == "application/json" or ("/" in media_type and media_type.endswith("+json"))
     if not (is_json or media_type == "text/plain"):
         raise UnsupportedMediaType()
+    if params:
+        check_charset(params)
+
+
+def check_charset(params: list[str]) -> None:
+    """Raise UnsupportedMediaType when a media type's parameters declare a charset other than UTF-8."""
     for param in params:
         name, _, value = param.partition("=")
         if name.strip().lower() == "charset" and value.strip().strip('"').lower() not in _UTF8_CHARSETS:
@@ -64,18 +74,35 @@ def decode_utf8(body: bytes) -> str:
 
 
 def parse_json(text: str) -> object:
-    """Return the JSON value in text; raise InvalidJson with the parser's line and column."""
+    """Return the JSON value in text; raise InvalidJson with the parser's line and column.
+
+    A text that fails only because curly quotes delimit its strings (phones type them) is read with straight ones.
+    """
     try:
         if text.startswith("\ufeff"):  # json.loads' own check and message, which its decoder leaves to it
             raise json.JSONDecodeError("Unexpected UTF-8 BOM (decode using utf-8-sig)", text, 0)
         return _DECODER.decode(text)
     except json.JSONDecodeError as err:
+        value = _with_straight_quotes(text)
+        if value is not _UNREPAIRED:
+            return value
         raise InvalidJson(f"Invalid JSON at line {err.lineno} column {err.colno}: {err.msg}.") from err
     except ValueError as err:
         # Raised by int() for numbers with more digits than Python converts (4300).
         raise InvalidJson("A number in the JSON has too many digits.") from err
     except RecursionError as err:
         raise InvalidJson("The JSON is nested too deeply.") from err
+
+
+def _with_straight_quotes(text: str) -> object:
+    # The value of text read with its curly string delimiters made straight, or _UNREPAIRED: then the original error stands.
+    repaired = straighten(text)
+    if repaired is None:
+        return _UNREPAIRED
+    try:
+        return _DECODER.decode(repaired)
+    except (ValueError, RecursionError, InvalidJson):
+        return _UNREPAIRED
 
 
 def check_shape(value: object, rule: BodyRule) -> None:

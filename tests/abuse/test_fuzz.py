@@ -18,8 +18,12 @@ from werkzeug.test import TestResponse
 from gateway.errors import ERROR_CODES
 from gateway.publishing import Publisher
 from gateway.rules.modes import AWTRIX2_MODES, AWTRIX3_MODES, DANGEROUS_MODES
+from gateway.senders.fields import FIELD_NAMES
+from gateway.senders.quotes import CURLY
+from gateway.senders.templates import template_names
 from tests.abuse.conftest import UNLIMITED
 from tests.gateway.conftest import Gateway
+from tests.gateway.senders.test_templates import PAYLOADS
 from tests.support.clients import Client
 
 MAX_EXAMPLES = 600
@@ -39,6 +43,31 @@ _HEADER_NAME = st.text(string.ascii_letters + string.digits + "-", min_size=1, m
 )
 # Any path a URL can carry; '?' and '#' would start the query or the fragment instead.
 _PATH_CHARACTERS = string.ascii_letters + string.digits + "-._~%!$&'()*+,;=:@/"
+# Templates written to hurt: attribute escapes, huge and nested loops, recursion, oversized expansions.
+HOSTILE_TEMPLATES = [
+    "{{ ''.__class__.__mro__[1].__subclasses__() }}",
+    "{{ cycler.__init__.__globals__.os }}",
+    "{{ body|attr('__class__') }}",
+    "{% for i in range(10**9) %}{% endfor %}",
+    "{% for i in range(60000) %}{% for j in range(60000) %}{{ i }}{% endfor %}{% endfor %}",
+    "{% macro f(n) %}{{ f(n + 1) }}{% endmacro %}{{ f(0) }}",
+    "{% for x in [1, 2] recursive %}{{ loop([x, x]) }}{% endfor %}",
+    "{{ 'x' * 10**10 }}",
+    "{{ 2 ** 10**7 }}",
+    "{{ 'x'|center(10**9) }}",
+    "{{ '%999999999s' % 1 }}",
+    "{{ '{:>999999999}'.format(1) }}",
+    "{% set ns = namespace(s='x' * 60000) %}{% for i in range(9) %}{% set ns.s = ns.s ~ ns.s %}{% endfor %}",
+    "{% for i in range(9000) %}xxxxxxxx{% endfor %}",
+    "{% include 'other' %}",
+    "{{ " + "(" * 2000 + "1" + ")" * 2000 + " }}",
+    "{{ body|tojson }}{{ body|tojson }}{{ body|tojson }}",
+    "{% if %}",
+    "{{ 1 // 0 }}",
+]
+_FIELD_VALUES = ["FF0000", "#00ff00", "red", "255,0,0", "[1,2,3]", "10", "-1", "1.5", "true", "no", "", " ", "\u2028"]
+GITHUB_EVENTS = ["push", "issues", "pull_request", "release", "workflow_run", "ping", "star"]
+PAYLOAD_BODIES = sorted(path.read_bytes() for path in PAYLOADS.glob("*/*.json"))
 MEDIA_TYPES = [
     "application/json",
     "application/json; charset=utf-8",
@@ -93,6 +122,7 @@ class Tally:
 
     cases: int = 0
     statuses: dict[int, int] = field(default_factory=dict)
+    codes: dict[str, int] = field(default_factory=dict)
     delivered: int = 0
 
     def record(self, answer: Answer) -> None:
@@ -100,8 +130,13 @@ class Tally:
         self.cases += 1
         self.statuses[answer.status] = self.statuses.get(answer.status, 0) + 1
         body = answer.json() if answer.has_body and answer.media_type == "application/json" else None
+        if answer.status >= 400 and isinstance(body, dict) and isinstance(body.get("error"), dict):
+            code = str(body["error"].get("code"))
+            self.codes[code] = self.codes.get(code, 0) + 1
         if answer.status == 200 and isinstance(body, dict) and body.get("delivered") is True:
             self.delivered += 1
+        if answer.status in (200, 202) and isinstance(body, dict):  # several clocks: only the one device can get it
+            self.delivered += sum(1 for result in body.get("results", []) if result.get("delivered") is True)
 
 
 def tokens(alphabet: st.SearchStrategy[str] | None = None) -> st.SearchStrategy[str]:
@@ -109,6 +144,29 @@ def tokens(alphabet: st.SearchStrategy[str] | None = None) -> st.SearchStrategy[
     well_formed = st.from_regex(r"[A-Za-z0-9_-]{12,64}", fullmatch=True)
     anything = st.text(max_size=80) if alphabet is None else st.text(alphabet, max_size=80)
     return st.one_of(st.just(KNOWN_TOKEN), well_formed, anything)
+
+
+def several_tokens(alphabet: st.SearchStrategy[str] | None = None) -> st.SearchStrategy[str]:
+    """Comma-separated token lists, the subscribed device's among them or not."""
+    return st.lists(tokens(alphabet), min_size=2, max_size=5).map(",".join)
+
+
+def templates() -> st.SearchStrategy[str]:
+    """Hostile templates, random Jinja-looking text, and any text at all."""
+    return st.one_of(
+        st.sampled_from(HOSTILE_TEMPLATES),
+        st.text(st.sampled_from(list("{}%#()[]|.~+*' \nabx019_")), max_size=40),
+        st.text(max_size=30).map(lambda inner: "{{ " + inner + " }}"),
+    )
+
+
+def sender_query() -> st.SearchStrategy[list[tuple[str, str]]]:
+    """Fields and a template parameter, as senders put them in a query or a form."""
+    field = st.tuples(
+        st.sampled_from(FIELD_NAMES), st.one_of(st.sampled_from(_FIELD_VALUES), st.text(max_size=20), templates())
+    )
+    template = st.tuples(st.just("template"), st.one_of(st.sampled_from(template_names()), st.text(max_size=10)))
+    return st.lists(st.one_of(field, template), max_size=4)
 
 
 def modes() -> st.SearchStrategy[str]:
@@ -124,8 +182,14 @@ def bodies() -> st.SearchStrategy[bytes]:
         lambda children: st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=10), children, max_size=4),
         max_leaves=12,
     )
+    curly = st.sampled_from(CURLY)
     return st.one_of(
         json_values.map(lambda value: json.dumps(value, ensure_ascii=False).encode("utf-8", "surrogatepass")),
+        # Curly-quoted JSON, plain text, form bodies, other services' webhooks.
+        st.tuples(json_values, curly).map(lambda pair: json.dumps(pair[0], ensure_ascii=False).replace('"', pair[1]).encode()),
+        st.text(max_size=60).map(str.encode),
+        sender_query().map(lambda pairs: urlencode(pairs).encode()),
+        st.sampled_from(PAYLOAD_BODIES),
         st.dictionaries(st.text(max_size=10), json_values, max_size=4).map(lambda value: json.dumps(value).encode()),
         st.binary(max_size=300),
         st.just(b""),
@@ -136,8 +200,9 @@ def bodies() -> st.SearchStrategy[bytes]:
 @st.composite
 def raw_requests(draw: st.DrawFn) -> RawRequest:
     """POST /cloud (mostly) or any method and path, with random query, headers, media type and body."""
-    mode, token = draw(st.one_of(st.none(), modes())), draw(st.one_of(st.none(), tokens()))
+    mode, token = draw(st.one_of(st.none(), modes())), draw(st.one_of(st.none(), tokens(), several_tokens()))
     query = [(key, value) for key, value in (("mode", mode), ("token", token)) if value is not None]
+    query += draw(sender_query())
     # Repeated and unknown parameters: a second token, a second mode, anything else.
     query += draw(
         st.lists(
@@ -146,7 +211,16 @@ def raw_requests(draw: st.DrawFn) -> RawRequest:
     )
     # Stripped: HTTP servers drop whitespace around header values before the app sees them.
     headers = draw(st.dictionaries(_HEADER_NAME, st.text(_LATIN1, max_size=40).map(str.strip), max_size=3))
-    authorization = draw(st.one_of(st.none(), tokens(_LATIN1).map("Bearer ".__add__), st.text(_LATIN1, max_size=40)))
+    if draw(st.booleans()):
+        headers["X-GitHub-Event"] = draw(st.sampled_from(GITHUB_EVENTS))
+    authorization = draw(
+        st.one_of(
+            st.none(),
+            tokens(_LATIN1).map("Bearer ".__add__),
+            several_tokens(_LATIN1).map("Bearer ".__add__),
+            st.text(_LATIN1, max_size=40),
+        )
+    )
     if authorization is not None:
         headers["Authorization"] = authorization.strip()
     media_type = draw(st.one_of(st.none(), st.sampled_from(MEDIA_TYPES), st.text(_LATIN1, max_size=40)))
@@ -162,15 +236,33 @@ def raw_requests(draw: st.DrawFn) -> RawRequest:
     return RawRequest(method, path, query, headers, draw(bodies()))
 
 
+@st.composite
+def sender_requests(draw: st.DrawFn) -> RawRequest:
+    """A webhook that reaches the senders' paths: the device's token, a notification mode, fields, templates, bodies."""
+    token = draw(st.one_of(st.just(KNOWN_TOKEN), several_tokens().map(f"{KNOWN_TOKEN},".__add__)))
+    mode = draw(st.sampled_from(["notify", "custom/fuzz", "notify", "settings"]))
+    query = [("mode", mode), ("token", token), *draw(sender_query())]
+    if draw(st.booleans()):  # a template that certainly runs, over whatever body comes
+        query = [("template", draw(st.sampled_from(template_names()))), ("text", draw(templates())), *query]
+    media_type = draw(st.sampled_from(["application/json", "text/plain", "application/x-www-form-urlencoded"]))
+    headers = {"Content-Type": media_type, "X-GitHub-Event": draw(st.sampled_from(GITHUB_EVENTS))}
+    method = draw(st.sampled_from(["POST", "POST", "GET"]))
+    return RawRequest(method, "/cloud", query, headers, b"" if method == "GET" else draw(bodies()))
+
+
 def _pair(key: str) -> st.SearchStrategy[tuple[str, str]]:
     return st.tuples(st.just(key), modes() if key == "mode" else tokens())
 
 
 def webhook_to(
-    token: str, mode: str = "notify", media_type: str = "application/json", body: bytes = b'{"text":"hi"}'
+    token: str,
+    mode: str = "notify",
+    media_type: str = "application/json",
+    body: bytes = b'{"text":"hi"}',
+    query: list[tuple[str, str]] | None = None,
 ) -> RawRequest:
     """A POST /cloud built by hand, for the examples every run must include."""
-    return RawRequest("POST", "/cloud", [("mode", mode), ("token", token)], {"Content-Type": media_type}, body)
+    return RawRequest("POST", "/cloud", [("mode", mode), ("token", token), *(query or [])], {"Content-Type": media_type}, body)
 
 
 # Run on every run besides the generated ones, so each kind of answer is always seen at least once.
@@ -183,6 +275,13 @@ ALWAYS = [
     webhook_to(KNOWN_TOKEN, media_type="application/xml"),
     RawRequest("GET", "/cloud", [("mode", "notify"), ("token", KNOWN_TOKEN)]),
     RawRequest("POST", "/cloud/" + KNOWN_TOKEN, []),
+    RawRequest("GET", "/cloud", [("mode", "notify"), ("token", KNOWN_TOKEN), ("text", "link"), ("color", "red")]),
+    RawRequest("HEAD", "/cloud", [("mode", "notify"), ("token", KNOWN_TOKEN), ("text", "link")]),
+    webhook_to(KNOWN_TOKEN, media_type="text/plain", body=b'He said "hi"'),
+    webhook_to(KNOWN_TOKEN, media_type="application/x-www-form-urlencoded", body=b"text=form&duration=x"),
+    webhook_to(f"{KNOWN_TOKEN},Nobody-listens-here-0001"),
+    webhook_to(KNOWN_TOKEN, body=PAYLOAD_BODIES[0], query=[("template", "github")]),
+    *(webhook_to(KNOWN_TOKEN, query=[("template", "yes"), ("text", source)]) for source in HOSTILE_TEMPLATES),
 ]
 
 
@@ -224,7 +323,6 @@ def test_fuzzed_requests_never_get_a_5xx_and_errors_are_always_the_envelope(
     fuzz_app: Flask, known_device: Client, capsys: pytest.CaptureFixture[str], record_property: Callable[[str, object], None]
 ) -> None:
     schema = schemathesis.openapi.from_wsgi("/openapi.json", fuzz_app)
-    webhook = schema["/cloud"]["POST"]
     http = fuzz_app.test_client()
     tally = Tally()
     from_schema = st.one_of(schema.as_strategy(GenerationMode.POSITIVE), schema.as_strategy(GenerationMode.NEGATIVE))
@@ -236,8 +334,9 @@ def test_fuzzed_requests_never_get_a_5xx_and_errors_are_always_the_envelope(
             response = http.open(
                 case.path, method=case.method, query_string=urlencode(case.query), headers=case.headers, data=case.body
             )
-            if (case.method, case.path) == ("POST", "/cloud"):
-                webhook.Case(query=dict(case.query)).validate_response(response, checks=SCHEMA_CHECKS)
+            if case.path == "/cloud" and case.method in ("GET", "POST"):
+                operation = schema["/cloud"][case.method]
+                operation.Case(query=dict(case.query)).validate_response(response, checks=SCHEMA_CHECKS)
         else:
             response = case.call()
             case.validate_response(response, checks=SCHEMA_CHECKS)
@@ -247,7 +346,7 @@ def test_fuzzed_requests_never_get_a_5xx_and_errors_are_always_the_envelope(
 
     for request in ALWAYS:
         check = example(case=request)(check)
-    fuzz = given(case=st.one_of(from_schema, raw_requests()))(check)
+    fuzz = given(case=st.one_of(from_schema, raw_requests(), sender_requests()))(check)
     fuzz = settings(max_examples=MAX_EXAMPLES, deadline=None, database=None, suppress_health_check=list(HealthCheck))(fuzz)
     started = time.monotonic()
     fuzz()
@@ -255,6 +354,7 @@ def test_fuzzed_requests_never_get_a_5xx_and_errors_are_always_the_envelope(
     record_property("fuzz_cases", tally.cases)
     with capsys.disabled():
         print(f"\nfuzzed {tally.cases} requests in {elapsed:.1f} s; statuses {dict(sorted(tally.statuses.items()))}")
+        print(f"error codes {dict(sorted(tally.codes.items(), key=lambda item: -item[1]))}")
     assert tally.cases >= MAX_EXAMPLES + len(ALWAYS)
     assert {200, 202, 400, 403, 404, 405, 413, 415} <= set(tally.statuses)
     for _ in range(tally.delivered):  # every "delivered": true reached the device

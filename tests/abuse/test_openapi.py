@@ -67,7 +67,17 @@ def test_openapi_is_served_as_openapi_3_1_and_describes_exactly_the_apps_routes(
     pages = {"/", "/docs", "/page/{version}/{name}"}
     assert set(document["paths"]) == set(routes) == {"/cloud", "/healthz", "/openapi.json", *pages}
     assert {path: set(operations) for path, operations in document["paths"].items()} == routes
-    assert set(document["paths"]["/cloud"]) == {"post"}
+    assert set(document["paths"]["/cloud"]) == {"get", "post"}
+
+
+@pytest.mark.parametrize(("allow_get", "methods"), [(True, {"get", "post"}), (False, {"post"})])
+def test_openapi_describes_exactly_the_methods_cloud_is_routed_for(
+    gateway_with: Callable[..., Gateway], allow_get: bool, methods: set[str]
+) -> None:
+    gateway = gateway_with(allow_get=allow_get)
+    (rule,) = [rule for rule in gateway.http.application.url_map.iter_rules() if rule.rule == "/cloud"]
+    assert {method.lower() for method in rule.methods or ()} == methods
+    assert set(served(gateway)["paths"]["/cloud"]) == methods
 
 
 def test_openapi_declares_exactly_the_path_parameters_of_each_route(document: Document) -> None:

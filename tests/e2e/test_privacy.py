@@ -38,7 +38,12 @@ def _traffic(system: System, tokens: list[str]) -> None:
         assert webhook(system.http_port, tokens[1], payload={"text": BODY_MARKER}, via_header=True).status in (200, 202)
         assert webhook(system.http_port, tokens[2], raw=b'{"text": "' + BODY_MARKER.encode() + b'"').status == 400
         assert webhook(system.http_port, tokens[2], mode="reboot").status == 403
-        assert request(system.http_port, "GET", f"/cloud?mode=notify&token={tokens[3]}").status == 405
+        assert request(system.http_port, "PUT", f"/cloud?mode=notify&token={tokens[3]}").status == 405
+        # A link: its query (token, text, template) must stay out of every log too.
+        link = f"/cloud?mode=notify&token={tokens[3]},{tokens[2]}&text={BODY_MARKER}&template=yes"
+        assert request(system.http_port, "GET", link).status in (200, 202)
+        escape = f"/cloud?mode=notify&token={tokens[3]}&template=yes&text={{{{%20x.__class__%20}}}}"
+        assert request(system.http_port, "GET", escape).status == 400
         assert request(system.http_port, "GET", f"/nowhere/{tokens[3]}?token={tokens[3]}").status == 404
         mqtt.new(system.relay.device_port, tokens[4] + "!", "x", bind_address=CLIENT_ADDRESS).connect()
     finally:

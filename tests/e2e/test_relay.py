@@ -93,6 +93,8 @@ def test_regenerated_token_takes_effect_at_once(system: System, mqtt: Clients) -
 def test_mosquitto_sub_works_as_a_device(system: System) -> None:
     token = generate_token()
     command = [
+        "stdbuf",  # line-buffered output: the SUBACK line below is read while mosquitto_sub runs
+        "-oL",
         shutil.which("mosquitto_sub") or "/usr/bin/mosquitto_sub",
         "-h",
         "127.0.0.1",
@@ -103,16 +105,22 @@ def test_mosquitto_sub_works_as_a_device(system: System) -> None:
         "-t",
         f"awtrix/{token}/#",
         "-v",
+        "-d",  # prints "received SUBACK": the webhook is sent once the subscription is in place
         "-C",
         "1",
         "-W",
         "15",
     ]
     with subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) as sub:
-        wait_for_answer(system.http_port, token, 200, within_s=5.0, payload={"text": "from curl"})
+        assert sub.stdout is not None
+        for line in sub.stdout:  # ends at the SUBACK, or when mosquitto_sub gives up (-W)
+            if "received SUBACK" in line:
+                break
+        assert webhook(system.http_port, token, payload={"text": "from curl"}).status == 200
         out, err = sub.communicate(timeout=15)
     assert sub.returncode == 0, err
-    assert out.strip() == f'awtrix/{token}/notify {{"text":"from curl"}}'
+    messages = [line for line in out.splitlines() if line.startswith("awtrix/")]
+    assert messages == [f'awtrix/{token}/notify {{"text":"from curl"}}']
 
 
 def test_healthz_is_ok_while_connected(system: System) -> None:

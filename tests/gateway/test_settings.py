@@ -54,6 +54,9 @@ def test_serving_settings_alone_are_read_the_same_way() -> None:
         ("PUBLIC_MQTT_HOST", "203.0.113.7", lambda s: s.public_mqtt_host, "203.0.113.7"),
         ("PUBLIC_MQTT_HOST", "[2001:db8::7]", lambda s: s.public_mqtt_host, "2001:db8::7"),
         ("PUBLIC_MQTT_PORT", "11883", lambda s: s.public_mqtt_port, 11883),
+        ("ALLOW_GET", "false", lambda s: s.allow_get, False),
+        ("MAX_TOKENS_PER_REQUEST", "1", lambda s: s.max_tokens_per_request, 1),
+        ("MAX_TEMPLATE_INPUT_BYTES", "262144", lambda s: s.max_template_input_bytes, 262144),
     ],
 )
 def test_settings_variable_is_parsed(name: str, raw: str, read: object, expected: object) -> None:
@@ -98,6 +101,10 @@ def test_settings_empty_variable_counts_as_unset(name: str) -> None:
         ("HTTP_HEADER_TIMEOUT_S", "0"),
         ("HTTP_HEADER_TIMEOUT_S", "forever"),
         ("MAX_CONNECTIONS_PER_ADDRESS", "-1"),
+        ("ALLOW_GET", "sometimes"),
+        ("MAX_TOKENS_PER_REQUEST", "0"),
+        ("MAX_TOKENS_PER_REQUEST", "51"),
+        ("MAX_TEMPLATE_INPUT_BYTES", "2000000"),
         ("GATEWAY_USERNAME", "abcdefghijkl0123"),
         ("GATEWAY_SECRET", "short"),
         ("PUBLIC_MQTT_HOST", "mqtt://relay.example.org"),

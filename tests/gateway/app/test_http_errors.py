@@ -66,15 +66,26 @@ def test_webhook_error_answers_never_contain_the_token(refusing_gateway: Gateway
     assert not any(TOKEN in answer.get_data(as_text=True) or OTHER in answer.get_data(as_text=True) for answer in answers)
 
 
-@pytest.mark.parametrize("method", ["GET", "PUT", "PATCH", "DELETE", "OPTIONS"])
+@pytest.mark.parametrize("method", ["HEAD", "PUT", "PATCH", "DELETE", "OPTIONS"])
 def test_cloud_with_other_method_returns_405_in_the_envelope(refusing_gateway: Gateway, method: str) -> None:
-    response = refusing_gateway.http.open(f"/cloud?mode=notify&token={TOKEN}", method=method)
+    response = refusing_gateway.http.open(f"/cloud?mode=notify&token={TOKEN}&text=hi", method=method)
+    assert response.status_code == 405
+    if method != "HEAD":  # a HEAD answer has the error's headers, not its body
+        assert_error(response, 405, "method_not_allowed")
+    assert set(response.headers["Allow"].split(", ")) == {"GET", "POST"}
+
+
+def test_cloud_get_returns_405_when_the_operator_turns_get_off(make_gateway: object) -> None:
+    from tests.gateway.conftest import UnusedPublisher
+
+    gateway = make_gateway(UnusedPublisher(), allow_get=False)  # type: ignore[operator]
+    response = gateway.http.get(f"/cloud?mode=notify&token={TOKEN}&text=hi")
     assert_error(response, 405, "method_not_allowed")
     assert response.headers["Allow"] == "POST"
 
 
 @pytest.mark.parametrize(
-    ("path", "allow"), [("/healthz", {"GET", "HEAD"}), ("/openapi.json", {"GET", "HEAD"}), ("/cloud", {"POST"})]
+    ("path", "allow"), [("/healthz", {"GET", "HEAD"}), ("/openapi.json", {"GET", "HEAD"}), ("/cloud", {"GET", "POST"})]
 )
 def test_options_on_any_route_returns_405_with_allow_in_the_envelope(refusing_gateway: Gateway, path: str, allow: set) -> None:
     response = refusing_gateway.http.options(path)

@@ -11,7 +11,7 @@ TOKEN = "Limit-keys-token-0001"
 
 def test_hits_are_counted_where_limits_reads_the_window() -> None:
     limiter = RateLimiter(RateLimitSettings(per_token="5/minute", per_address="7/minute;100/hour"))
-    keys = {"address": address_key("198.51.100.7"), "token": token_key({TOKEN})}
+    keys = {"address": address_key("198.51.100.7"), "token": token_key(TOKEN)}
     for _ in range(2):
         limiter.check(keys)
     for kind, items in limiter.limits:
@@ -23,5 +23,5 @@ def test_storage_key_is_the_one_limits_hits_under() -> None:
     storage = WindowStorage()
     limiter = RateLimiter(RateLimitSettings(per_token="5/minute"))
     (item,) = dict(limiter.limits)["token"]
-    MovingWindowRateLimiter(storage).hit(item, KEY_PREFIX, token_key({TOKEN}))
-    assert list(storage.events) == [storage_key(item, token_key({TOKEN}))]
+    MovingWindowRateLimiter(storage).hit(item, KEY_PREFIX, token_key(TOKEN))
+    assert list(storage.events) == [storage_key(item, token_key(TOKEN))]

@@ -28,5 +28,5 @@ def test_a_limited_client_gets_429_whatever_its_body(make_gateway: Callable[...,
 def test_other_routes_are_not_counted(make_gateway: Callable[..., Gateway]) -> None:
     gateway = make_gateway(UnusedPublisher(), rate_limits=TWO_PER_TOKEN)
     for _ in range(3):
-        assert gateway.http.get("/cloud", query_string={"mode": "notify", "token": TOKEN}).status_code == 405
+        assert gateway.http.put("/cloud", query_string={"mode": "notify", "token": TOKEN}).status_code == 405
     assert gateway.webhook(TOKEN, mode=None).status_code == 400

@@ -10,7 +10,7 @@ from common.topics import topic_for
 from gateway.errors import ApiError
 from gateway.rules.body import parse_body, parse_json
 from gateway.rules.modes import BodyRule
-from gateway.rules.tokens import parse_token
+from gateway.rules.tokens import parse_tokens
 from gateway.rules.webhook import RawWebhook, Webhook, parse_webhook
 from gateway.settings import GatewaySettings
 
@@ -23,6 +23,10 @@ def code_of(call: object, *args: object) -> str:
     with pytest.raises(ApiError) as caught:
         call(*args)  # type: ignore[operator]
     return caught.value.code
+
+
+def parse_token(query: list[str], authorization: str | None) -> tuple[str, ...]:
+    return parse_tokens(query, authorization, 10)
 
 
 def body(raw: bytes, rule: BodyRule = BodyRule.OBJECT, content_type: str | None = JSON, limit: int = 8192) -> bytes:
@@ -41,7 +45,7 @@ def body(raw: bytes, rule: BodyRule = BodyRule.OBJECT, content_type: str | None 
     ],
 )
 def test_token_is_read_from_query_or_bearer_header(query: list[str], authorization: str | None) -> None:
-    assert parse_token(query, authorization) == TOKEN
+    assert parse_token(query, authorization) == (TOKEN,)
 
 
 @pytest.mark.parametrize(
@@ -51,7 +55,7 @@ def test_token_is_read_from_query_or_bearer_header(query: list[str], authorizati
         ([""], None, "missing_token"),
         ([], "Basic dXNlcjpwYXNz", "missing_token"),
         ([TOKEN], f"Bearer {OTHER}", "conflicting_tokens"),
-        ([TOKEN, OTHER], None, "conflicting_tokens"),
+        ([TOKEN, OTHER], f"Bearer {TOKEN}", "conflicting_tokens"),
         (["short"], None, "invalid_token"),
         (["has space in the token"], None, "invalid_token"),
         (["a" * 65], None, "invalid_token"),
@@ -264,7 +268,9 @@ def test_packet_limit_applies_to_the_compact_payload_not_the_raw_body() -> None:
 
 def test_parse_webhook_returns_topic_and_payload_for_the_mode() -> None:
     webhook = parse_webhook(raw_webhook(b'{"text": "4 kW"}', mode="custom/solar"), GatewaySettings())
-    assert webhook == Webhook(token=TOKEN, mode="custom/solar", topic=f"awtrix/{TOKEN}/custom/solar", payload=b'{"text":"4 kW"}')
+    assert webhook == Webhook(
+        tokens=(TOKEN,), mode="custom/solar", topics=(f"awtrix/{TOKEN}/custom/solar",), payload=b'{"text":"4 kW"}'
+    )
 
 
 def test_parse_webhook_checks_token_before_mode_before_body() -> None:
@@ -276,7 +282,7 @@ def test_parse_webhook_checks_token_before_mode_before_body() -> None:
 def test_parse_webhook_honours_extra_modes() -> None:
     assert code_of(parse_webhook, raw_webhook(b"", mode="reboot"), GatewaySettings()) == "mode_not_enabled"
     webhook = parse_webhook(raw_webhook(b"", mode="reboot"), GatewaySettings(extra_modes=frozenset({"reboot"})))
-    assert (webhook.topic, webhook.payload) == (f"awtrix/{TOKEN}/reboot", b"")
+    assert (webhook.topics, webhook.payload) == ((f"awtrix/{TOKEN}/reboot",), b"")
 
 
 def test_webhook_and_raw_webhook_reprs_never_show_the_token_or_body() -> None:
