@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from urllib.parse import SplitResult, unquote, urlsplit
 
 from common.env import EnvReader
+from common.jsonlog import LOG_FORMATS
 from common.tokens import is_valid_token
 from gateway.rules.modes import DANGEROUS_MODES
 
@@ -69,6 +70,9 @@ class GatewaySettings:
     rate_limits: RateLimitSettings = RateLimitSettings()
     # How many reverse proxies in front of the gateway append to X-Forwarded-For; 0 ignores the header.
     trusted_proxy_count: int = 0
+    log_format: str = "TEXT"  # or JSON: one object per line (common/jsonlog.py)
+    # GATEWAY_METRICS_PORT: where gunicorn's master serves the workers' metrics; None: off, nothing is counted.
+    metrics_port: int | None = None
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str]) -> "GatewaySettings":
@@ -85,10 +89,23 @@ class GatewaySettings:
             max_body_bytes=read.integer("MAX_BODY_BYTES", cls.max_body_bytes, 64, 1_048_576),
             rate_limits=_rate_limits(read),
             trusted_proxy_count=read.integer("TRUSTED_PROXY_COUNT", cls.trusted_proxy_count, 0, MAX_TRUSTED_PROXIES),
+            log_format=read.choice("LOG_FORMAT", cls.log_format, LOG_FORMATS),
+            metrics_port=None if (listener := metrics_listener(read)) is None else listener[1],
         )
         if read.problems:
             raise SettingsError(read.problems)
         return settings
+
+
+def metrics_listener(read: EnvReader) -> tuple[str, int] | None:
+    """Return where gunicorn's master serves the gateway's metrics: (METRICS_HOST or HOST, GATEWAY_METRICS_PORT), or None.
+
+    Off unless GATEWAY_METRICS_PORT is set; 0 picks a free port (tests). Also read by config/gunicorn.conf.py.
+    """
+    if read.text("GATEWAY_METRICS_PORT") is None:
+        return None
+    port = read.integer("GATEWAY_METRICS_PORT", 0, 0, 65535)
+    return read.text("METRICS_HOST") or read.text("HOST") or "0.0.0.0", port
 
 
 def _embedded_broker(read: EnvReader) -> BrokerSettings:
