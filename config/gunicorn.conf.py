@@ -3,6 +3,7 @@
 import os
 
 from common.env import EnvReader
+from gateway.metrics.master import child_exit, on_exit, post_fork, prepare_metrics, when_ready  # noqa: F401 (hooks)
 from gateway.serving.gunicorn_logging import ACCESS_LOG_FORMAT, ADDRESS_PREFIX, client_addresses_enabled
 
 _read = EnvReader(os.environ)
@@ -17,6 +18,8 @@ else:
     # loop (gateway/serving/worker.py) costs far less CPU per webhook than gunicorn's workers (docs/PERFORMANCE.md).
     worker_class = "gateway.serving.worker.WebhookWorker"
 timeout = _read.integer("GUNICORN_TIMEOUT_S", 30, 1, 86400)
+# GATEWAY_METRICS_PORT: the master serves the workers' metrics on a listener of its own (gateway/metrics/master.py).
+prepare_metrics(_read)
 if _read.problems:
     raise SystemExit("gateway: refusing to start, " + "; ".join(_read.problems))
 

@@ -8,6 +8,7 @@ from gateway.app.context import current
 from gateway.app.extensions import publisher_of, settings_of
 from gateway.app.openapi import openapi_document
 from gateway.errors import BrokerUnavailable
+from gateway.metrics.recording import publish_noted
 from gateway.ratelimit.limiter import limit_webhook
 from gateway.rules.webhook import RawWebhook, parse_webhook
 
@@ -30,7 +31,7 @@ def cloud() -> ResponseReturnValue:
         body=req.get_data(cache=False),
     )
     webhook = parse_webhook(raw, settings)
-    delivered = publisher_of(app).publish(webhook.topic, webhook.payload)
+    delivered = publish_noted(publisher_of(app), webhook, req.environ)
     if settings.hide_presence:
         # Same answer whether or not a device is connected, so a token reveals nothing about its owner.
         return json_answer(app, 200, accepted=True, mode=webhook.mode)

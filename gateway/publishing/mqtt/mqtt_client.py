@@ -5,6 +5,7 @@ import os
 import sys
 import threading
 import time
+from collections.abc import Callable
 from typing import Any
 
 import paho.mqtt.client as mqtt
@@ -42,6 +43,7 @@ class MqttPublisher:
         self._connected = False
         self._failures = 0
         self._repeats = RepeatFilter()  # used on paho's network thread only
+        self.on_link: Callable[[bool], None] = lambda up: None  # told when the link goes up or down (gateway/metrics/)
 
     @property
     def connected(self) -> bool:
@@ -194,6 +196,7 @@ class MqttPublisher:
         with self._state:
             self._connected = connected
             self._state.notify_all()
+        self.on_link(connected)
 
     def _version_name(self) -> str:
         return "5" if self._protocol == MQTTProtocolVersion.MQTTv5 else "3.1.1"
