@@ -9,6 +9,7 @@ from broker.auth import Identity, authenticate
 from broker.login_throttle import LoginThrottle
 from broker.routing import SubscriptionIndex
 from broker.settings import BrokerSettings
+from broker.stats import BrokerStats
 from common.mqtt_codec import CONNACK_IDENTIFIER_REJECTED, CONNACK_NOT_AUTHORIZED, SUBACK_FAILURE, Connect
 
 if TYPE_CHECKING:
@@ -28,6 +29,7 @@ class Hub:
         self.sessions: dict[tuple[str, str], Connection] = {}
         self.connections: set[Connection] = set()
         self.throttle = LoginThrottle(settings.failed_logins_per_minute)
+        self.stats = BrokerStats()  # plain ints, exported by broker/metrics.py
         self.closing = False
         self._loop: asyncio.AbstractEventLoop | None = None
         self._client_ids = itertools.count(1)
@@ -54,8 +56,10 @@ class Hub:
     def opened(self, connection: "Connection") -> bool:
         """Admit a new TCP connection unless the broker is closing or full."""
         if self.closing or len(self.connections) >= self.settings.max_connections:
+            self.stats.connections_refused += 1
             return False
         self.connections.add(connection)
+        self.stats.connections_opened += 1
         return True
 
     def login(self, connection: "Connection", connect: Connect) -> tuple[int, Identity | None]:
@@ -63,10 +67,13 @@ class Hub:
         identity = authenticate(connect.username, connect.password, self.settings.gateway_username, self.settings.gateway_secret)
         if identity is None:
             self.throttle.failed(connection.address)
+            gateway = connect.username == self.settings.gateway_username
+            self.stats.logins_refused["bad_gateway_secret" if gateway else "invalid_username"] += 1
             return CONNACK_NOT_AUTHORIZED, None
         client_id = connect.client_id
         if not client_id:
             if not connect.clean_session:
+                self.stats.logins_refused["client_id_rejected"] += 1
                 return CONNACK_IDENTIFIER_REJECTED, None  # [MQTT-3.1.3-8]
             client_id = f"auto-{next(self._client_ids)}"
         key = (identity.username, client_id)
@@ -106,21 +113,27 @@ class Hub:
             self.index.remove(connection, topic_filter)
 
     def may_publish(self, connection: "Connection", topic: str) -> bool:
-        """Return True when the connection may publish to topic."""
+        """Return True when the connection may publish to topic; count a refusal as a message dropped by the ACL."""
         if connection.is_gateway:
-            return gateway_may_publish(topic)
-        return device_may_publish(connection.username, topic)
+            allowed = gateway_may_publish(topic)
+        else:
+            allowed = device_may_publish(connection.username, topic)
+        if not allowed:
+            self.stats.dropped["acl"] += 1
+        return allowed
 
     def route(self, topic: str, payload: bytes, qos: int) -> int:
         """Hand a message to every connected subscriber's connection; return how many took it."""
         matched = self.index.match(topic)
         if not matched:
+            self.stats.dropped["no_subscriber"] += 1
             return 0
         topic_bytes = topic.encode()
         reached = 0
         for connection, granted_qos in matched.items():
             if connection.deliver(topic_bytes, payload, min(qos, granted_qos)):  # type: ignore[attr-defined]
                 reached += 1
+        self.stats.routed(len(matched), reached)
         return reached
 
     def close_all(self) -> None:
