@@ -34,6 +34,8 @@ def test_allowed_modes_are_the_safe_modes_of_every_table() -> None:
     assert set(allowed_modes(frozenset())) == safe
 
 
-@pytest.mark.parametrize(("name", "valid"), [("solar", True), ("a" * 32, True), ("a" * 33, False), ("so lar", False), ("", False)])
+@pytest.mark.parametrize(
+    ("name", "valid"), [("solar", True), ("a" * 32, True), ("a" * 33, False), ("so lar", False), ("", False)]
+)
 def test_names_are_1_to_32_of_letters_digits_underscore_dash(name: str, valid: bool) -> None:
     assert (NAME.fullmatch(name) is not None) is valid
