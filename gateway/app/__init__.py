@@ -34,5 +34,5 @@ def create_app(settings: GatewaySettings | None = None, publisher: Publisher | N
     app.register_blueprint(views.blueprint)
     register_error_handlers(app)
     app.after_request(record_log_path)
-    install_metrics(app, settings)
+    install_metrics(app, settings, publisher)
     return app

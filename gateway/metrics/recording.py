@@ -13,7 +13,6 @@ from typing import Any
 
 from flask import Flask, Request
 
-from gateway.app.extensions import publisher_of
 from gateway.errors import ApiError
 from gateway.metrics.labels import NO_KIND, delivery_answer, kind_index, slot_of
 from gateway.metrics.tally import Flusher, Outcome, Tally
@@ -100,13 +99,12 @@ class Recorder:
                 self.sink.reconnects.inc()
 
 
-def install_metrics(app: Flask, settings: GatewaySettings) -> None:
-    """With GATEWAY_METRICS_PORT set, count every webhook and watch the broker link; otherwise do nothing."""
+def install_metrics(app: Flask, settings: GatewaySettings, publisher: Publisher) -> None:
+    """With GATEWAY_METRICS_PORT set, count every webhook and watch the publisher's link; otherwise do nothing."""
     if settings.metrics_port is None:
         return
     recorder = app.extensions[METRICS_KEY] = Recorder()
     app.wsgi_app = CountingMiddleware(app.wsgi_app, recorder.tally)  # type: ignore[method-assign]
-    publisher = publisher_of(app)
     if hasattr(publisher, "on_link"):
         publisher.on_link = recorder.link_changed
 
