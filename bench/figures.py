@@ -1,5 +1,6 @@
 """What one run measures on one system, and the plan (counts and durations) it follows."""
 
+import statistics
 from dataclasses import dataclass, field
 
 from bench.load import Answers
@@ -87,6 +88,44 @@ class Memory:
 
 
 @dataclass
+class MetricsCost:
+    """The alternating runs, metrics off and on, and how many series the metered gateway served."""
+
+    runs: list[tuple[bool, Run]] = field(default_factory=list)  # (metrics on?, the run), in the order they ran
+    series: int = 0
+    scrapes: int = 0
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def off(self) -> list[Run]:
+        """Return the runs with metrics off."""
+        return [run for metered, run in self.runs if not metered]
+
+    @property
+    def on(self) -> list[Run]:
+        """Return the runs with metrics on."""
+        return [run for metered, run in self.runs if metered]
+
+    @property
+    def cost(self) -> float | None:
+        """Return the share of throughput the metrics cost, 1 - on / off (negative: the metered runs were faster)."""
+        if not self.off or not self.on or not self.rate(self.off):
+            return None
+        return 1 - self.rate(self.on) / self.rate(self.off)
+
+    @staticmethod
+    def rate(runs: list[Run]) -> float:
+        """Return the median delivered:true /s of runs."""
+        return statistics.median(run.answers.delivered_per_s for run in runs) if runs else float("nan")
+
+    @staticmethod
+    def http_us(runs: list[Run]) -> float:
+        """Return the median CPU µs of the HTTP side (gunicorn, all workers) per delivered webhook of runs."""
+        per = [run.usage.http / run.answers.delivered * 1e6 for run in runs if run.answers.delivered]
+        return statistics.median(per) if per else float("nan")
+
+
+@dataclass
 class Figures:
     """Everything measured on one system."""
 
@@ -98,6 +137,7 @@ class Figures:
     memory: Memory | None = None
     skipped: str | None = None
     notes: list[str] = field(default_factory=list)
+    metrics_cost: MetricsCost | None = None  # ours only: metrics off vs on (bench/metrics_cost.py)
 
     def add_blast(self, count: int, run: Run) -> None:
         """Keep one wrk run at count devices; the count's throughput figure becomes the median of its runs."""
