@@ -8,8 +8,10 @@ tally is flushed into real multiprocess values every FLUSH_EVERY webhooks, as th
 second at 5,000 webhooks/s. Needs valgrind (Debian: apt-get install valgrind). Takes a few minutes.
 """
 
+import atexit
 import os
 import re
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -22,7 +24,9 @@ WARM_UP = 100
 def run_case(metrics: bool, count: int) -> None:
     """In this process: serve count webhooks through the gateway app."""
     if metrics:
-        os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="bench-instructions-")
+        directory = tempfile.mkdtemp(prefix="bench-instructions-")
+        atexit.register(shutil.rmtree, directory, ignore_errors=True)
+        os.environ["PROMETHEUS_MULTIPROC_DIR"] = directory
     from bench.components import UNLIMITED, NoPublisher, request
     from gateway.app import create_app
     from gateway.metrics.recording import METRICS_KEY

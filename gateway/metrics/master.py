@@ -55,6 +55,7 @@ def when_ready(server: Any) -> None:
     try:
         _master.server, _ = start_http_server(port, addr=host, registry=registry)
     except OSError as err:
+        on_exit(server)  # gunicorn does not call it when a hook stops the master
         raise SystemExit(f"gateway: cannot serve metrics on {host}:{port} (GATEWAY_METRICS_PORT): {err.strerror}") from None
     server.log.info("metrics listening on http://%s:%s/metrics", host, _master.server.server_port)
 

@@ -1,7 +1,9 @@
 """The broker's /metrics (METRICS_PORT) counts what happens on real connections, and costs nothing per idle device."""
 
+import re
 import struct
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
@@ -13,6 +15,7 @@ from tests.support.embedded import EmbeddedBroker
 from tests.support.scrape import Scrape, scrape, scrape_until
 
 CONNACK_ACCEPTED = bytes((0x20, 0x02, 0x00, 0x00))
+README = (Path(__file__).resolve().parents[2] / "README.md").read_text()
 
 
 @pytest.fixture
@@ -56,6 +59,8 @@ def test_devices_subscriptions_routing_drops_and_bytes_are_counted(
     assert after.value("awtrix_broker_received_bytes_total") > after.value("awtrix_broker_sent_bytes_total") > 0
     assert token not in after.text
     assert after.series == before.series  # every label value is always exported
+    stated = re.search(r"the broker exactly \*\*(\d+)\s+series\*\*", README)
+    assert stated is not None and after.series == int(stated.group(1))
 
 
 def connect_without_clean_session(client_id: bytes, username: bytes) -> bytes:

@@ -2,7 +2,8 @@
 
 import pytest
 
-from gateway.settings import BrokerSettings, GatewaySettings, SettingsError
+from common.env import EnvReader
+from gateway.settings import BrokerSettings, GatewaySettings, SettingsError, metrics_listener
 
 SECRET = "a-long-enough-gateway-secret"
 BASE = {"GATEWAY_SECRET": SECRET}
@@ -40,6 +41,10 @@ def test_settings_defaults_need_only_the_secret() -> None:
         ("EXTRA_MODES", "apps,doupdate", lambda s: s.extra_modes, frozenset({"apps", "doupdate"})),
         ("LOG_LEVEL", "debug", lambda s: s.log_level, "DEBUG"),
         ("MAX_BODY_BYTES", "4096", lambda s: s.max_body_bytes, 4096),
+        ("LOG_FORMAT", "json", lambda s: s.log_format, "JSON"),
+        ("LOG_FORMAT", "Text", lambda s: s.log_format, "TEXT"),
+        ("GATEWAY_METRICS_PORT", "9101", lambda s: s.metrics_port, 9101),
+        ("GATEWAY_METRICS_PORT", "0", lambda s: s.metrics_port, 0),
     ],
 )
 def test_settings_variable_is_parsed(name: str, raw: str, read: object, expected: object) -> None:
@@ -49,8 +54,9 @@ def test_settings_variable_is_parsed(name: str, raw: str, read: object, expected
 
 @pytest.mark.parametrize(
     "name",
-    ["GATEWAY_USERNAME", "MQTT_HOST", "MQTT_PORT", "PUBLISH_TIMEOUT_S", "HIDE_PRESENCE", "EXTRA_MODES", "LOG_LEVEL", "MQTT_URL"],
-)
+    ["GATEWAY_USERNAME", "MQTT_HOST", "MQTT_PORT", "PUBLISH_TIMEOUT_S", "HIDE_PRESENCE", "EXTRA_MODES", "LOG_LEVEL", "MQTT_URL",
+     "LOG_FORMAT", "GATEWAY_METRICS_PORT"],
+)  # fmt: skip
 def test_settings_empty_variable_counts_as_unset(name: str) -> None:
     assert GatewaySettings.from_env({**BASE, name: ""}) == GatewaySettings.from_env(BASE)
 
@@ -72,6 +78,9 @@ def test_settings_empty_variable_counts_as_unset(name: str) -> None:
         ("MAX_BODY_BYTES", "8k"),
         ("GATEWAY_USERNAME", "abcdefghijkl0123"),
         ("GATEWAY_SECRET", "short"),
+        ("LOG_FORMAT", "xml"),
+        ("GATEWAY_METRICS_PORT", "65536"),
+        ("GATEWAY_METRICS_PORT", "metrics"),
     ],
 )
 def test_settings_invalid_variable_is_reported_by_name(name: str, raw: str) -> None:
@@ -149,3 +158,11 @@ def test_settings_bad_mqtt_url_is_reported_without_its_password(url: str) -> Non
     assert problems
     assert all(problem.startswith("MQTT_URL: ") for problem in problems)
     assert "hunter2secret" not in "\n".join(problems)
+
+
+def test_metrics_are_off_unless_a_port_is_set_and_listen_on_metrics_host_or_host() -> None:
+    assert GatewaySettings.from_env(BASE).metrics_port is None
+    assert metrics_listener(EnvReader({})) is None
+    assert metrics_listener(EnvReader({"GATEWAY_METRICS_PORT": "9101", "HOST": "127.0.0.1"})) == ("127.0.0.1", 9101)
+    where = {"GATEWAY_METRICS_PORT": "9101", "HOST": "0.0.0.0", "METRICS_HOST": "10.0.0.5"}
+    assert metrics_listener(EnvReader(where)) == ("10.0.0.5", 9101)

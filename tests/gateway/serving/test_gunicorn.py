@@ -53,12 +53,26 @@ def test_gunicorn_refuses_to_start_without_the_secret_before_forking() -> None:
 
 
 def test_gunicorn_settings_that_are_not_numbers_in_range_are_all_named_before_forking() -> None:
-    env = {"GATEWAY_SECRET": "x" * 24, "MQTT_URL": "mqtt://127.0.0.1:1", "GUNICORN_THREADS": "0", "GUNICORN_TIMEOUT_S": "soon"}
+    env = {"GATEWAY_SECRET": "x" * 24, "MQTT_URL": "mqtt://127.0.0.1:1", "GUNICORN_THREADS": "0", "GUNICORN_TIMEOUT_S": "soon",
+           "GATEWAY_METRICS_PORT": "on"}  # fmt: skip
     output = start_gunicorn(env)
     assert output.popen.wait(30) != 0
     output.stop()
     assert "GUNICORN_THREADS: must be a whole number from 1 to 1024" in output.output
     assert "GUNICORN_TIMEOUT_S: must be a whole number from 1 to 86400" in output.output
+    assert "GATEWAY_METRICS_PORT: must be a whole number from 0 to 65535" in output.output
+    assert "Booting worker" not in output.output
+
+
+def test_gunicorn_refuses_to_start_when_the_metrics_port_is_taken() -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        output = start_gunicorn({"GATEWAY_SECRET": "x" * 24, "MQTT_PORT": "1", "GATEWAY_METRICS_PORT": str(port)})
+        assert output.popen.wait(30) != 0
+    output.stop()
+    assert f"cannot serve metrics on 127.0.0.1:{port} (GATEWAY_METRICS_PORT): Address already in use" in output.output
     assert "Booting worker" not in output.output
 
 
