@@ -54,7 +54,11 @@ def labels_of(slot: int) -> tuple[str, str]:
 
 
 def delivery_answer(delivered: bool | None) -> str:
-    """Return the answer label of a publish: what the broker said, whatever HIDE_PRESENCE lets the sender see."""
+    """Return the answer label of a publish: what the broker said, whatever HIDE_PRESENCE lets the sender see.
+
+    When the publishers learn to say "connected but not subscribed to this topic", that outcome maps to
+    NOT_LISTENING here (its label value is already in ANSWERS, so the series bound does not change).
+    """
     if delivered is None:
         return UNKNOWN
     return DELIVERED if delivered else NO_DEVICE
