@@ -146,10 +146,10 @@ def rows(plan: Plan) -> list[Row]:
             lambda f: f.latency.answers.delivered_per_s if f.latency else None),
         Row(f"broker memory per idle device, KB, {large:,} devices", _memory, 1, goal["memory"]),
         Row(f"{large:,} devices connect + subscribe after a broker restart, s", _storm, 1, goal["storm"]),
-        Row(f"metrics off | on: delivered:true /s, {middle:,} devices, alternating runs",
-            _metrics(lambda c: f"{c.rate(c.off):,.0f} | {c.rate(c.on):,.0f}")),
-        Row("metrics off | on: gunicorn's CPU µs per delivered webhook",
-            _metrics(lambda c: f"{c.http_us(c.off):,.0f} | {c.http_us(c.on):,.0f}")),
+        Row(f"metrics off / on: delivered:true /s, {middle:,} devices, alternating runs",
+            _metrics(lambda c: f"{c.rate(c.off):,.0f} / {c.rate(c.on):,.0f}")),
+        Row("metrics off / on: gunicorn's CPU µs per delivered webhook",
+            _metrics(lambda c: f"{c.http_us(c.off):,.0f} / {c.http_us(c.on):,.0f}")),
         Row("throughput cost of metrics on (1 - on / off), %", _metrics(_cost_percent), 1, goal["metrics"]),
     ]  # fmt: skip
     return result
