@@ -108,10 +108,17 @@ class MetricsCost:
 
     @property
     def cost(self) -> float | None:
-        """Return the share of throughput the metrics cost, 1 - on / off (negative: the metered runs were faster)."""
-        if not self.off or not self.on or not self.rate(self.off):
-            return None
-        return 1 - self.rate(self.on) / self.rate(self.off)
+        """Return the share of throughput the metrics cost: the median over pairs of runs of 1 - on / off.
+
+        Pairs, not the medians of each side: the two runs of a pair are seconds apart, so a machine whose speed
+        drifts over a minute moves both. Negative: the metered runs were faster.
+        """
+        ratios = []
+        for first, second in zip(self.runs[::2], self.runs[1::2], strict=False):
+            (on, off) = (first[1], second[1]) if first[0] else (second[1], first[1])
+            if off.answers.delivered_per_s and first[0] != second[0]:
+                ratios.append(on.answers.delivered_per_s / off.answers.delivered_per_s)
+        return 1 - statistics.median(ratios) if ratios else None
 
     @staticmethod
     def rate(runs: list[Run]) -> float:

@@ -3,7 +3,7 @@
 One broker (METRICS_PORT on) and its devices; two gateways of the same shape in front of it, one with
 GATEWAY_METRICS_PORT set, one without; wrk alternates between them (off, on, on, off, ...) so a machine whose
 speed drifts favours neither. While the metered gateway is loaded, both /metrics are scraped every second,
-fifteen times as often as Prometheus would. The cost is 1 - (median delivered:true /s on) / (median off).
+fifteen times as often as Prometheus would. The cost is the median over the pairs of runs of 1 - on / off.
 """
 
 import logging
