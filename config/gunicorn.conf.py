@@ -18,6 +18,8 @@ else:
     # loop (gateway/serving/worker.py) costs far less CPU per webhook than gunicorn's workers (docs/PERFORMANCE.md).
     worker_class = "gateway.serving.worker.WebhookWorker"
 timeout = _read.integer("GUNICORN_TIMEOUT_S", 30, 1, 86400)
+# Connections each worker holds at once; when full, the gateway's worker closes idle then slow ones for new ones.
+worker_connections = _read.integer("GUNICORN_WORKER_CONNECTIONS", 1000, 1, 100_000)
 # GATEWAY_METRICS_PORT: the master serves the workers' metrics on a listener of its own (gateway/metrics/master.py).
 prepare_metrics(_read)
 if _read.problems:

@@ -151,6 +151,13 @@ class RateLimited(ApiError):
         self.kind = kind  # which limit: "token" or "address" (gateway/ratelimit/limiter.py), for the metrics
 
 
+class TooManyConnections(ApiError):
+    """The client's address holds as many connections to this worker as it may (MAX_CONNECTIONS_PER_ADDRESS)."""
+
+    status, code, retry_after_s = 429, "too_many_connections", 1
+    default_message = "Too many open connections from this address; close some or retry after Retry-After seconds."
+
+
 class HttpError(ApiError):
     """Any other HTTP-level error, with the status the HTTP layer chose."""
 
@@ -208,6 +215,7 @@ ERRORS: tuple[type[ApiError], ...] = (
     NotFound,
     MethodNotAllowed,
     RateLimited,
+    TooManyConnections,
     HttpError,
     BrokerUnavailable,
     BrokerTimeout,

@@ -17,6 +17,7 @@ _URL_DEFAULT_PORTS = {"mqtt": 1883, "mqtts": 8883}
 _RATE = re.compile(r"\s*([1-9]\d{0,5})\s*(?:/|per)\s*([1-9]\d{0,5})?\s*(second|minute|hour|day)s?\s*", re.IGNORECASE)
 RATE_LIMIT_STORAGE_SCHEMES = ("memory", "redis", "rediss", "redis+unix")
 MAX_TRUSTED_PROXIES = 10
+MAX_CONNECTIONS_PER_ADDRESS = 100_000
 
 
 class SettingsError(Exception):
@@ -58,6 +59,26 @@ class RateLimitSettings:
 
 
 @dataclass(frozen=True)
+class ServingSettings:
+    """Limits of the gateway's own HTTP worker (gateway/serving/worker.py) on each connection and address."""
+
+    # From a request's first byte to the end of its head; the whole request still has GUNICORN_TIMEOUT_S.
+    http_header_timeout_s: float = 10.0
+    # Connections one client address (IPv6: one /64) may hold open in one worker; 0: no cap. Not applied with
+    # TRUSTED_PROXY_COUNT > 0, where every connection comes from a proxy and the proxy caps each client.
+    max_connections_per_address: int = 100
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str]) -> "ServingSettings":
+        """Parse these settings alone (for an app that is not the gateway's, e.g. the bench's ceiling)."""
+        read = EnvReader(environ)
+        settings = _serving(read)
+        if read.problems:
+            raise SettingsError(read.problems)
+        return settings
+
+
+@dataclass(frozen=True)
 class GatewaySettings:
     """Everything the gateway process is configured with."""
 
@@ -70,6 +91,7 @@ class GatewaySettings:
     rate_limits: RateLimitSettings = RateLimitSettings()
     # How many reverse proxies in front of the gateway append to X-Forwarded-For; 0 ignores the header.
     trusted_proxy_count: int = 0
+    serving: ServingSettings = ServingSettings()
     log_format: str = "TEXT"  # or JSON: one object per line (common/jsonlog.py)
     # GATEWAY_METRICS_PORT: where gunicorn's master serves the workers' metrics; None: off, nothing is counted.
     metrics_port: int | None = None
@@ -89,12 +111,23 @@ class GatewaySettings:
             max_body_bytes=read.integer("MAX_BODY_BYTES", cls.max_body_bytes, 64, 1_048_576),
             rate_limits=_rate_limits(read),
             trusted_proxy_count=read.integer("TRUSTED_PROXY_COUNT", cls.trusted_proxy_count, 0, MAX_TRUSTED_PROXIES),
+            serving=_serving(read),
             log_format=read.choice("LOG_FORMAT", cls.log_format, LOG_FORMATS),
             metrics_port=None if (listener := metrics_listener(read)) is None else listener[1],
         )
         if read.problems:
             raise SettingsError(read.problems)
         return settings
+
+
+def _serving(read: EnvReader) -> ServingSettings:
+    default = ServingSettings()
+    return ServingSettings(
+        http_header_timeout_s=read.number("HTTP_HEADER_TIMEOUT_S", default.http_header_timeout_s, 0.5, 300.0),
+        max_connections_per_address=read.integer(
+            "MAX_CONNECTIONS_PER_ADDRESS", default.max_connections_per_address, 0, MAX_CONNECTIONS_PER_ADDRESS
+        ),
+    )
 
 
 def metrics_listener(read: EnvReader) -> tuple[str, int] | None:

@@ -25,6 +25,8 @@ def create_app(settings: GatewaySettings | None = None, publisher: Publisher | N
     configure_logging(settings.log_level, settings.log_format)
     app = Flask(__name__)
     app.config["MAX_CONTENT_LENGTH"] = settings.max_body_bytes
+    # OPTIONS on any route is answered 405 with Allow, in the error envelope, not Flask's empty text/html 200.
+    app.config["PROVIDE_AUTOMATIC_OPTIONS"] = False
     app.extensions[SETTINGS_KEY] = settings
     app.extensions[PUBLISHER_KEY] = publisher
     if settings.trusted_proxy_count:

@@ -31,14 +31,14 @@ WEBHOOK_ERRORS: dict[str, tuple[str, ...]] = {
     "403": ("mode_not_enabled",),
     "413": ("body_too_large",),
     "415": ("unsupported_media_type",),
-    "429": ("rate_limited",),
+    "429": ("rate_limited", "too_many_connections"),
     "500": ("internal_error",),
     "502": ("broker_rejected",),
     "503": ("broker_unavailable", "broker_timeout"),
 }
 # Answers any route can give outside its own description: an unknown path, a wrong method, or
 # another HTTP-level refusal (its status varies, its code is always http_error).
-ANY_ROUTE_ERRORS = ("not_found", "method_not_allowed", "bad_request", "http_error", "internal_error")
+ANY_ROUTE_ERRORS = ("not_found", "method_not_allowed", "bad_request", "too_many_connections", "http_error", "internal_error")
 RETRY_AFTER_STATUSES = frozenset({"429", "503"})
 
 

@@ -2,8 +2,9 @@
 
 gunicorn's own workers spend ~0.4 ms of CPU per request on this gateway's machines before Flask runs (thread
 hand-offs, re-registering sockets, their general parser and response writer); this one reads requests
-without blocking, parses them strictly (gateway/serving/http1.py), calls the Flask app in the loop's own thread and
-writes the answer with one send. A slow client costs a buffer, not a thread.
+without blocking, parses them with llhttp and the gateway's rules (gateway/serving/requests.py), calls the Flask app
+in the loop's own thread and writes the answer with one send. A slow client costs a buffer, not a thread; limits
+per connection and per address, and what the worker closes when it is full, are in gateway/serving/connections.py.
 
 Each request runs in its own greenlet. With the embedded broker, a publish queues the message on the
 worker's pipeline (gateway/publishing/embedded/pipeline.py) and hands control back to the loop (the hub), which serves other
@@ -20,18 +21,22 @@ import socket
 import sys
 import time
 from collections import deque
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import timedelta
 
 from greenlet import getcurrent, greenlet
 from gunicorn.workers.base import Worker
 
-from gateway.app.extensions import PUBLISHER_KEY
-from gateway.errors import ApiError, HttpError, InternalError
+from gateway.app.extensions import PUBLISHER_KEY, SETTINGS_KEY
+from gateway.errors import ApiError, HttpError, InternalError, TooManyConnections
 from gateway.publishing.embedded.pipeline import Pipeline
 from gateway.publishing.embedded.publisher import EmbeddedPublisher
-from gateway.serving.http1 import Head, HttpProblem, encode_response, parse_head, take_chunked
-from gateway.serving.wsgi_call import Answer, RequestHeaders, call_app, environ_for, error_answer
+from gateway.serving.connections import AddressCounts, Client, to_close_for_room
+from gateway.serving.heads import Head, HttpProblem
+from gateway.serving.requests import RequestReader
+from gateway.serving.responses import CONTINUE, encode_response, error_answer
+from gateway.serving.wsgi_call import Answer, RequestHeaders, call_app, environ_for
+from gateway.settings import ServingSettings
 
 READ_BYTES = 65536
 NOTIFY_EVERY_S = 0.5
@@ -41,7 +46,14 @@ DEFAULT_BODY_LIMIT = 1_048_576
 # Greenlets kept for the next requests once theirs is answered: a new greenlet costs an mmap and a munmap (its
 # frame stack) and fresh pages, which were ~10 % of a worker's system calls.
 IDLE_RUNNERS = 64
-CONTINUE = b"HTTP/1.1 100 Continue\r\n\r\n"
+# At capacity with nothing that may be closed for room (every connection is being served or written to), accepting
+# pauses this long; new connections wait in the listen queue meanwhile.
+FULL_PAUSE_S = 0.1
+FRONT_COUNTS = {
+    "closed_for_room": "closed for new ones at capacity",
+    "timed_out": "answered 408 (head or request not in time)",
+    "over_address_cap": "refused over the per-address cap (429)",
+}
 # While a request is served, a client's later (pipelined) requests are read up to this much, then not at all
 # until the answer is out: what a client sends ahead waits in its socket, not in the worker.
 AHEAD_BYTES = READ_BYTES
@@ -56,24 +68,6 @@ class Request:
     body: bytes
     force_close: bool
     arrived: float
-
-
-@dataclass(eq=False)
-class Client:
-    """One client connection: what it sent that is not served yet, and what is not written to it yet."""
-
-    sock: socket.socket
-    address: tuple[str, int]
-    inbox: bytearray = field(default_factory=bytearray)
-    outbox: bytes = b""
-    head: Head | None = None
-    continued: bool = False
-    busy: bool = False  # a request of this connection is being served (its greenlet runs or waits)
-    ended: bool = False  # the client closed its side while a request was being served
-    watched: bool = True  # registered in the selector (not while a busy client is ended or has sent plenty)
-    closing: bool = False
-    active_at: float = field(default_factory=time.monotonic)  # last byte read or answer written
-    request_started: float | None = None  # when the first byte of the request being read arrived
 
 
 class WebhookWorker(Worker):
@@ -103,6 +97,7 @@ class WebhookWorker(Worker):
         self.accepting = False
         self.accept_paused_until = 0.0
         self.body_limit = getattr(self.wsgi, "config", {}).get("MAX_CONTENT_LENGTH") or DEFAULT_BODY_LIMIT
+        self._set_limits()
         self.server = self.sockets[0].getsockname() if self.sockets else ("", 0)
         for listener in self.sockets:
             listener.setblocking(False)
@@ -121,9 +116,22 @@ class WebhookWorker(Worker):
                 swept_at = self._sweep()
         self._finish()
 
+    def _set_limits(self) -> None:
+        """Read the per-connection and per-address limits (gateway/settings.py ServingSettings)."""
+        settings = getattr(self.wsgi, "extensions", {}).get(SETTINGS_KEY)
+        serving = settings.serving if settings is not None else ServingSettings.from_env(os.environ)
+        self.header_timeout_s = serving.http_header_timeout_s
+        # Behind trusted proxies every connection comes from a proxy: the cap per client is the proxy's to keep.
+        behind_proxies = settings is not None and settings.trusted_proxy_count > 0
+        self.per_address = AddressCounts(0 if behind_proxies else serving.max_connections_per_address)
+        self.full_until = 0.0  # at capacity with nothing to close for room: accept again from then
+        # What the limits did since the last sweep, which logs it in one line (one per connection would flood the log).
+        self.front_counts = dict.fromkeys(FRONT_COUNTS, 0)
+
     def _accept_if_room(self) -> None:
-        room = len(self.clients) < self.cfg.worker_connections
-        want = self.alive and room and time.monotonic() >= self.accept_paused_until
+        now = time.monotonic()
+        room = len(self.clients) < self.cfg.worker_connections or now >= self.full_until
+        want = self.alive and room and now >= self.accept_paused_until
         if want == self.accepting:
             return
         for listener in self.sockets:
@@ -177,7 +185,7 @@ class WebhookWorker(Worker):
         # keep-alive clients, hence load, over the workers (64 at once left one worker with all 32 of wrk's);
         # one per turn absorbed a surge of a thousand connections too slowly (docs/RELIABILITY.md).
         for _ in range(ACCEPT_PER_TURN):
-            if len(self.clients) >= self.cfg.worker_connections:
+            if len(self.clients) >= self.cfg.worker_connections and not self._make_room():
                 return
             try:
                 sock, address = listener.accept()
@@ -195,9 +203,29 @@ class WebhookWorker(Worker):
                 sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
             else:
                 address = ("", 0)  # a unix socket has no client address
-            client = Client(sock, address)
-            self.clients.add(client)
-            self.selector.register(sock, selectors.EVENT_READ, client)
+            self._admit(sock, address)
+
+    def _admit(self, sock: socket.socket, address: tuple[str, int]) -> None:
+        """Serve a new connection, or answer 429 and close it when its address holds its share already."""
+        admitted, key = self.per_address.admit(address[0])
+        client = Client(sock, address, RequestReader(self.body_limit), key)
+        self.clients.add(client)
+        self.selector.register(sock, selectors.EVENT_READ, client)
+        if not admitted:
+            self.front_counts["over_address_cap"] += 1
+            self._refuse(client, TooManyConnections(), quietly=True)
+
+    def _make_room(self) -> bool:
+        """Close idle connections, else the slowest senders, for the new ones waiting; False if none may go."""
+        chosen = to_close_for_room(self.clients, ACCEPT_PER_TURN)
+        if not chosen:
+            self.full_until = time.monotonic() + FULL_PAUSE_S
+            self._accept_if_room()
+            return False
+        for client in chosen:
+            self._close(client)
+        self.front_counts["closed_for_room"] += len(chosen)
+        return True
 
     def _read(self, client: Client) -> None:
         try:
@@ -206,15 +234,14 @@ class WebhookWorker(Worker):
             return
         except OSError:
             data = b""
-        if not data:  # the client closed (or reset) its side
-            if client.busy:  # answer the request in progress, then close (and stop hearing the end meanwhile)
-                client.ended = True
-                self._unwatch(client)
-                return
-            self._close(client)
+        if not data:  # the client closed (or reset) its side: answer what it sent whole, then close
+            client.ended = True
+            self._unwatch(client)  # (and stop hearing the end meanwhile)
+            if not client.busy:
+                self._serve_ready(client)
             return
-        client.inbox += data
-        if client.busy and len(client.inbox) >= AHEAD_BYTES:
+        client.reader.receive(data)
+        if client.busy and client.reader.pending >= AHEAD_BYTES:
             self._unwatch(client)
         client.active_at = time.monotonic()
         if client.request_started is None:
@@ -222,48 +249,24 @@ class WebhookWorker(Worker):
         self._serve_ready(client)
 
     def _serve_ready(self, client: Client) -> None:
-        """Queue the next whole request in the inbox, unless one is being served or an answer waits to be written."""
-        while client.inbox and not client.outbox and not client.closing and not client.busy:
+        """Queue the next whole request received, unless one is being served or an answer waits to be written."""
+        reader = client.reader
+        while not client.outbox and not client.closing and not client.busy:
             try:
-                if client.head is None:
-                    client.head = parse_head(client.inbox)
-                    if client.head is None:
-                        return
-                body, oversized = self._take_body(client, client.head)
+                taken = reader.next_request()
             except HttpProblem as problem:
                 self._refuse(client, problem.error)
                 return
-            if body is None:
-                return
-            head, client.head, client.continued = client.head, None, False
-            client.request_started = time.monotonic() if client.inbox else None
-            self._respond(client, head, body, force_close=oversized)
-
-    def _take_body(self, client: Client, head: Head) -> tuple[bytes | None, bool]:
-        """Return (body, oversized) once the body is whole and removed from the inbox; (None, False) until then."""
-        if head.content_length > self.body_limit:
-            # Not read at all: the app answers 413 from the declared length, and the connection closes.
-            client.inbox.clear()
-            return b"", True
-        if head.chunked:
-            taken = take_chunked(client.inbox, head.end, self.body_limit)
             if taken is None:
-                self._continue(client, head)
-                return None, False
-            body, end = taken
-        else:
-            end = head.end + head.content_length
-            if len(client.inbox) < end:
-                self._continue(client, head)
-                return None, False
-            body = bytes(client.inbox[head.end : end])
-        del client.inbox[:end]
-        return body, False
-
-    def _continue(self, client: Client, head: Head) -> None:
-        if head.expects_continue and not client.continued:
-            client.continued = True
-            self._write(client, CONTINUE)
+                if client.ended:  # nothing more will come: the requests it sent whole are answered
+                    self._close(client)
+                elif reader.take_continue():  # the client waits for this before it sends the body
+                    self._write(client, CONTINUE)
+                return
+            head, body = taken
+            client.request_started = time.monotonic() if reader.pending else None
+            # A declared body over the limit is never read: the app answers 413 from the length, then the close.
+            self._respond(client, head, body, force_close=head.oversized)
 
     def _respond(self, client: Client, head: Head, body: bytes, force_close: bool) -> None:
         client.busy = True
@@ -294,9 +297,11 @@ class WebhookWorker(Worker):
         if self.nr >= self.max_requests and self.alive:
             self.log.info("Autorestarting worker after current request.")
             self.alive = False
-        keep_alive = head.keep_alive and not force_close and not client.ended and self.alive
+        # A client that half-closed after pipelining still gets an answer to every request it sent whole.
+        more = not client.ended or client.reader.pending > 0
+        keep_alive = head.keep_alive and not force_close and more and self.alive
         head_only = head.method == "HEAD"
-        client.busy, client.closing = False, not keep_alive
+        client.busy, client.closing, client.answered = False, not keep_alive, True
         if not client.watched and not client.ended and client in self.clients:
             self._watch(client, selectors.EVENT_READ)
         self._write(client, encode_response(status, headers, payload, keep_alive, head_only))
@@ -305,11 +310,11 @@ class WebhookWorker(Worker):
         self.log.access(answer, RequestHeaders(head.headers), environ, took)
         self._serve_ready(client)  # a request pipelined behind this one
 
-    def _refuse(self, client: Client, error: ApiError) -> None:
+    def _refuse(self, client: Client, error: ApiError, quietly: bool = False) -> None:
         """Answer a request that cannot be served, and close the connection once the answer is out."""
-        self.log.info("refused a malformed request: %s", error.message)
+        if not quietly:
+            self.log.info("refused a malformed request: %s", error.message)
         status, headers, payload = error_answer(error)
-        client.inbox.clear()
         client.closing = True
         self._write(client, encode_response(status, headers, payload, keep_alive=False, head_only=False))
 
@@ -333,7 +338,9 @@ class WebhookWorker(Worker):
         if client.closing:
             self._close(client)
             return
-        if self.selector.get_key(client.sock).events != selectors.EVENT_READ:
+        if not client.watched:  # the client has ended its side: answer what else it sent, read no more
+            self._serve_ready(client)
+        elif self.selector.get_key(client.sock).events != selectors.EVENT_READ:
             self._watch(client, selectors.EVENT_READ)
             self._serve_ready(client)  # requests that arrived while the answer was being written
 
@@ -359,12 +366,31 @@ class WebhookWorker(Worker):
                 if now - client.active_at > self.cfg.timeout:
                     self._close(client)
             elif client.request_started is not None:
-                # A request must arrive whole within gunicorn's timeout (GUNICORN_TIMEOUT_S) of its first byte.
-                if now - client.request_started > self.cfg.timeout:
-                    self._refuse(client, HttpError(408, "The request did not arrive in time."))
+                self._time_out(client, now - client.request_started)
             elif now - client.active_at > self.cfg.keepalive and not self._unread(client):
                 self._close(client)
+        self._log_front_counts()
         return now
+
+    def _log_front_counts(self) -> None:
+        """Say in one line what the connection limits did since the last sweep, if anything."""
+        counts = self.front_counts
+        if any(counts.values()):
+            said = ", ".join(f"{counts[name]} {what}" for name, what in FRONT_COUNTS.items() if counts[name])
+            self.log.info("connections in the last second: %s", said)
+            self.front_counts = dict.fromkeys(FRONT_COUNTS, 0)
+
+    def _time_out(self, client: Client, sending_s: float) -> None:
+        """Answer 408 to a request whose head or whole has not arrived in time."""
+        # Its head within HTTP_HEADER_TIMEOUT_S of its first byte, the whole within gunicorn's GUNICORN_TIMEOUT_S.
+        if client.reader.reading_head and sending_s > self.header_timeout_s:
+            error = HttpError(408, "The request's head did not arrive in time.")
+        elif sending_s > self.cfg.timeout:
+            error = HttpError(408, "The request did not arrive in time.")
+        else:
+            return
+        self.front_counts["timed_out"] += 1
+        self._refuse(client, error, quietly=True)
 
     @staticmethod
     def _unread(client: Client) -> bool:
@@ -379,6 +405,8 @@ class WebhookWorker(Worker):
         if client not in self.clients:
             return
         self.clients.discard(client)
+        self.per_address.release(client.address_key)
+        client.reader.close()
         try:
             self.selector.unregister(client.sock)
         except (KeyError, ValueError):

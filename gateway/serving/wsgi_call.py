@@ -1,18 +1,13 @@
-"""Between the worker and the Flask app: the WSGI environ of a parsed request, the call, and error answers."""
+"""Between the worker and the Flask app: the WSGI environ of a parsed request, and the call."""
 
 import io
-import json
 import sys
 from dataclasses import dataclass
-from http import HTTPStatus
 from typing import Any
 from urllib.parse import unquote_to_bytes
 
-from gateway.errors import ApiError
-from gateway.serving.http1 import Head
-
-Status = str
-Headers = list[tuple[str, str]]
+from gateway.serving.heads import Head
+from gateway.serving.responses import Headers, Status
 
 
 @dataclass
@@ -88,10 +83,3 @@ def call_app(app: Any, environ: dict[str, Any]) -> tuple[Status, Headers, bytes]
         if close is not None:
             close()
     return started[0], started[1], payload
-
-
-def error_answer(error: ApiError) -> tuple[Status, Headers, bytes]:
-    """Return the status, headers and envelope body the gateway answers an error with."""
-    payload = json.dumps({"error": {"code": error.code, "message": error.message}}).encode() + b"\n"
-    headers = [("Content-Type", "application/json"), *error.headers().items()]
-    return f"{error.status} {HTTPStatus(error.status).phrase}", headers, payload

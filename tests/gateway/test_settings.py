@@ -3,7 +3,7 @@
 import pytest
 
 from common.env import EnvReader
-from gateway.settings import BrokerSettings, GatewaySettings, SettingsError, metrics_listener
+from gateway.settings import BrokerSettings, GatewaySettings, ServingSettings, SettingsError, metrics_listener
 
 SECRET = "a-long-enough-gateway-secret"
 BASE = {"GATEWAY_SECRET": SECRET}
@@ -24,7 +24,14 @@ def test_settings_defaults_need_only_the_secret() -> None:
         extra_modes=frozenset(),
         log_level="INFO",
         max_body_bytes=8192,
+        serving=ServingSettings(http_header_timeout_s=10.0, max_connections_per_address=100),
     )
+
+
+def test_serving_settings_alone_are_read_the_same_way() -> None:
+    assert ServingSettings.from_env({"MAX_CONNECTIONS_PER_ADDRESS": "7"}) == ServingSettings(max_connections_per_address=7)
+    with pytest.raises(SettingsError, match="HTTP_HEADER_TIMEOUT_S"):
+        ServingSettings.from_env({"HTTP_HEADER_TIMEOUT_S": "never"})
 
 
 @pytest.mark.parametrize(
@@ -41,6 +48,9 @@ def test_settings_defaults_need_only_the_secret() -> None:
         ("EXTRA_MODES", "apps,doupdate", lambda s: s.extra_modes, frozenset({"apps", "doupdate"})),
         ("LOG_LEVEL", "debug", lambda s: s.log_level, "DEBUG"),
         ("MAX_BODY_BYTES", "4096", lambda s: s.max_body_bytes, 4096),
+        ("HTTP_HEADER_TIMEOUT_S", "2.5", lambda s: s.serving.http_header_timeout_s, 2.5),
+        ("MAX_CONNECTIONS_PER_ADDRESS", "0", lambda s: s.serving.max_connections_per_address, 0),
+        ("MAX_CONNECTIONS_PER_ADDRESS", "20", lambda s: s.serving.max_connections_per_address, 20),
         ("LOG_FORMAT", "json", lambda s: s.log_format, "JSON"),
         ("LOG_FORMAT", "Text", lambda s: s.log_format, "TEXT"),
         ("GATEWAY_METRICS_PORT", "9101", lambda s: s.metrics_port, 9101),
@@ -76,6 +86,9 @@ def test_settings_empty_variable_counts_as_unset(name: str) -> None:
         ("LOG_LEVEL", "LOUD"),
         ("MAX_BODY_BYTES", "10"),
         ("MAX_BODY_BYTES", "8k"),
+        ("HTTP_HEADER_TIMEOUT_S", "0"),
+        ("HTTP_HEADER_TIMEOUT_S", "forever"),
+        ("MAX_CONNECTIONS_PER_ADDRESS", "-1"),
         ("GATEWAY_USERNAME", "abcdefghijkl0123"),
         ("GATEWAY_SECRET", "short"),
         ("LOG_FORMAT", "xml"),

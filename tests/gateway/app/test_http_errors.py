@@ -73,6 +73,19 @@ def test_cloud_with_other_method_returns_405_in_the_envelope(refusing_gateway: G
     assert response.headers["Allow"] == "POST"
 
 
+@pytest.mark.parametrize(
+    ("path", "allow"), [("/healthz", {"GET", "HEAD"}), ("/openapi.json", {"GET", "HEAD"}), ("/cloud", {"POST"})]
+)
+def test_options_on_any_route_returns_405_with_allow_in_the_envelope(refusing_gateway: Gateway, path: str, allow: set) -> None:
+    response = refusing_gateway.http.options(path)
+    assert_error(response, 405, "method_not_allowed")
+    assert set(response.headers["Allow"].split(", ")) == allow
+
+
+def test_options_on_an_unknown_path_returns_404_in_the_envelope(refusing_gateway: Gateway) -> None:
+    assert_error(refusing_gateway.http.options("/nowhere"), 404, "not_found")
+
+
 def test_unknown_path_returns_404_in_the_envelope(refusing_gateway: Gateway) -> None:
     assert_error(refusing_gateway.http.post(f"/cloud/{TOKEN}"), 404, "not_found")
 

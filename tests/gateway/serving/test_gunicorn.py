@@ -21,13 +21,13 @@ CLIENT_ADDRESS = "127.0.0.5"
 TOKEN = "Private-token-for-logs-0123"
 BODY_MARKER = "body-marker-5e1c"
 _BODY = f'{{"text":"{BODY_MARKER}"}}'.encode()
-_CLOUD = f"POST /cloud?mode=notify&token={TOKEN} HTTP/1.1\r\n".encode()
+_CLOUD = f"POST /cloud?mode=notify&token={TOKEN} HTTP/1.1\r\nHost: x\r\n".encode()
 # A webhook, a malformed request line, a malformed header next to a Bearer token, an unknown path with a token.
 TRAFFIC = [
     _CLOUD + b"Content-Type: application/json\r\nContent-Length: %d\r\nConnection: close\r\n\r\n" % len(_BODY) + _BODY,
     _CLOUD.replace(b"HTTP/1.1", b"HTTP/1.1 junk") + b"\r\n",
-    f"POST /cloud HTTP/1.1\r\nAuthorization: Bearer {TOKEN}\r\nBad Header: y\r\n\r\n".encode(),
-    f"GET /nowhere/{TOKEN} HTTP/1.1\r\nConnection: close\r\n\r\n".encode(),
+    f"POST /cloud HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {TOKEN}\r\nBad Header: y\r\n\r\n".encode(),
+    f"GET /nowhere/{TOKEN} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n".encode(),
 ]
 
 
@@ -141,8 +141,8 @@ def test_malformed_requests_are_reported_without_their_content(private_logs: str
         return
     refusals = [line for line in private_logs.splitlines() if "refused a malformed request" in line]
     assert [line.split("refused a malformed request: ")[1] for line in refusals] == [
-        "The request line is malformed.",
-        "A request header is malformed.",
+        "The request is malformed (Expected CRLF after version).",  # llhttp's reason, never the request's bytes
+        "The request is malformed (Invalid header token).",
     ]
 
 
