@@ -11,7 +11,8 @@ import threading
 from time import perf_counter
 from typing import Any
 
-from flask import Flask, Request
+from flask import Flask, Request, has_request_context
+from flask import request as flask_request
 
 from gateway.errors import ApiError
 from gateway.metrics.labels import NO_KIND, delivery_answer, kind_index, slot_of
@@ -35,8 +36,14 @@ def publish_noted(publisher: Publisher, webhook: Webhook, environ: dict[str, Any
     return delivered
 
 
-def note_error(request: Request, error: ApiError) -> None:
-    """Note the error a webhook is answered with (and which rate limit refused it, if one did)."""
+def note_error(error: ApiError) -> None:
+    """Note the error a webhook is answered with (and which rate limit refused it, if one did).
+
+    Outside a request (an error rendered for the worker's own answers) there is nothing to note.
+    """
+    if not has_request_context():
+        return
+    request: Request = flask_request._get_current_object()  # type: ignore[attr-defined]
     if request.environ.get("PATH_INFO") == WEBHOOK_PATH:
         kind = kind_index(getattr(error, "kind", None))
         request.environ[OUTCOME_KEY] = (slot_of(request.args.get("mode"), error.code), None, 0, kind)
