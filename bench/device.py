@@ -1,7 +1,8 @@
 """One simulated device: a raw MQTT 3.1.1 connection that subscribes to its token's topic and counts messages.
 
 A payload carrying a message id ("id":"<n>", as `make soak` sends) is also reported by id, with whether its
-"to" field and its topic name this device's token.
+"to" field and its topic name this device's token. As an AWTRIX NG clock (ng=True) it subscribes to
+<prefix>/cmd/# instead and answers every command on <command>/result with {"ok":true}, as NG does.
 """
 
 import asyncio
@@ -9,7 +10,7 @@ import re
 import time
 from typing import Protocol
 
-from tests.support.raw import connect, packet, subscribe
+from tests.support.raw import connect, packet, publish, subscribe
 
 PINGREQ = b"\xc0\x00"
 DISCONNECT = b"\xe0\x00"
@@ -17,6 +18,7 @@ SUBACK_FAILURE = 0x80
 _TS = re.compile(rb'"ts":(\d+)')
 _ID = re.compile(rb'"id":"(\d+)"')
 _TO = re.compile(rb'"to":"([^"]*)"')
+NG_OK = b'{"ok":true}'
 
 
 class Tally(Protocol):
@@ -38,16 +40,17 @@ class Tally(Protocol):
         """That PUBLISH carried message_id; addressed_here: its "to" and its topic are this device's token."""
 
 
-def topic_filter(token: str) -> str:
-    """Return the filter a device subscribes to: AWTRIX's notify topic under its token."""
-    return f"awtrix/{token}/notify"
+def topic_filter(token: str, ng: bool = False) -> str:
+    """Return the filter a device subscribes to: AWTRIX 3's notify topic under its token, or NG's command tree."""
+    return f"awtrix/{token}/cmd/#" if ng else f"awtrix/{token}/notify"
 
 
 class Device(asyncio.Protocol):
     """A device connection: CONNECT, then SUBSCRIBE after CONNACK, then count PUBLISH packets."""
 
-    def __init__(self, tally: Tally, token: str, keepalive_s: int, anonymous: bool) -> None:
+    def __init__(self, tally: Tally, token: str, keepalive_s: int, anonymous: bool, ng: bool = False) -> None:
         """Prepare the packets; nothing is sent until the connection is made."""
+        self.ng = ng
         self.tally = tally
         self.token = token
         self.transport: asyncio.Transport | None = None
@@ -58,7 +61,8 @@ class Device(asyncio.Protocol):
         self._buffer = bytearray()
         username = None if anonymous else token.encode()
         self._connect = connect(username=username, keepalive=keepalive_s, client_id=f"bench-{token}".encode())
-        self._topic = topic_filter(token).encode()
+        self._topic = topic_filter(token, ng).encode()
+        self._notify = f"awtrix/{token}/notify".encode()
         self._to = b'"to":"' + token.encode() + b'"'
         self._subscribe = subscribe(1, self._topic)
 
@@ -133,10 +137,12 @@ class Device(asyncio.Protocol):
             payload_at += 2
             self.transport.write(packet(0x40, packet_id))  # type: ignore[union-attr]
         self.received += 1
+        if self.ng:  # answer the command, as NG's MqttService::handleMessage does
+            self.transport.write(publish(body[2 : 2 + topic_length] + b"/result", NG_OK))  # type: ignore[union-attr]
         match = _TS.search(body, payload_at)
         self.tally.message(self, now - int(match.group(1)) if match else None)
         labelled = _ID.search(body, payload_at)
         if labelled is not None:
             to = _TO.search(body, payload_at)
-            here = to is not None and to.group(0) == self._to and body[2 : 2 + topic_length] == self._topic
+            here = to is not None and to.group(0) == self._to and body[2 : 2 + topic_length] == self._notify
             self.tally.receipt(self, int(labelled.group(1)), here)

@@ -35,8 +35,9 @@ def token_of(prefix: str, index: int) -> str:
 class Fleet:
     """Every device of this process, with what they have seen since the last reset."""
 
-    def __init__(self, prefix: str, keepalive_s: int, anonymous: bool) -> None:
-        """Start with no device."""
+    def __init__(self, prefix: str, keepalive_s: int, anonymous: bool, ng: bool = False) -> None:
+        """Start with no device; ng: the devices are AWTRIX NG clocks that answer their commands."""
+        self.ng = ng
         self.prefix = prefix
         self.keepalive_s = keepalive_s
         self.anonymous = anonymous
@@ -204,7 +205,7 @@ class Fleet:
         if delay_s:
             await asyncio.sleep(delay_s)
         loop = asyncio.get_running_loop()
-        device = Device(self, token_of(self.prefix, index), self.keepalive_s, self.anonymous)
+        device = Device(self, token_of(self.prefix, index), self.keepalive_s, self.anonymous, self.ng)
         device.ping_due = time.monotonic() + random.uniform(0.0, self.keepalive_s * 2 / 3)
         self.devices[index] = device
         left = self.retry_until - time.monotonic()
@@ -248,9 +249,9 @@ async def serve(fleet: Fleet) -> None:
 
 
 def main() -> None:
-    """Run a fleet: argv = token prefix, keep-alive seconds, "anonymous" or "token"."""
+    """Run a fleet: argv = token prefix, keep-alive seconds, "anonymous" or "token", and optionally "ng"."""
     prefix, keepalive_s, login = sys.argv[1], int(sys.argv[2]), sys.argv[3]
-    asyncio.run(serve(Fleet(prefix, keepalive_s, login == "anonymous")))
+    asyncio.run(serve(Fleet(prefix, keepalive_s, login == "anonymous", sys.argv[4:5] == ["ng"])))
 
 
 if __name__ == "__main__":

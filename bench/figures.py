@@ -140,6 +140,7 @@ class Figures:
     throughput: dict[int, Run] = field(default_factory=dict)  # device count -> the median of its wrk runs
     blasts: dict[int, list[Run]] = field(default_factory=dict)  # device count -> every wrk run, in order
     latency: Run | None = None
+    verdicts: Run | None = None  # the fixed-rate run to AWTRIX NG clocks that answer: webhook -> /result -> answer
     storm: Storm | None = None
     memory: Memory | None = None
     skipped: str | None = None

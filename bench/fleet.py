@@ -50,14 +50,16 @@ class Receipts:
 class DeviceFleet:
     """Devices spread over a few simulator processes (one asyncio loop each), addressed as one fleet."""
 
-    def __init__(self, prefix: str, processes: int = 1, keepalive_s: int = KEEPALIVE_S, anonymous: bool = False) -> None:
-        """Start the simulator processes; no device connects yet."""
+    def __init__(
+        self, prefix: str, processes: int = 1, keepalive_s: int = KEEPALIVE_S, anonymous: bool = False, ng: bool = False
+    ) -> None:
+        """Start the simulator processes; no device connects yet (ng: AWTRIX NG clocks that answer their commands)."""
         login = "anonymous" if anonymous else "token"
         self.prefix = prefix
         self.count = 0
         self._procs = [
             subprocess.Popen(
-                [sys.executable, "-m", "bench.devices", prefix, str(keepalive_s), login],
+                [sys.executable, "-m", "bench.devices", prefix, str(keepalive_s), login, *(["ng"] if ng else [])],
                 cwd=ROOT,
                 stdin=subprocess.PIPE,
                 stdout=subprocess.PIPE,

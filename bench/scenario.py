@@ -1,4 +1,5 @@
-"""The phases run against each system: throughput at three device counts, fixed-rate latency, restart storm, memory."""
+"""The phases run against each system: throughput at three device counts, fixed-rate latency, the clock's verdict
+round trip (ours), restart storm, memory."""
 
 import logging
 import time
@@ -7,7 +8,7 @@ from collections.abc import Callable
 from bench.figures import Figures, Memory, Plan, Run, Storm, Usage
 from bench.fleet import DeviceFleet, Seen
 from bench.host import cpu_s, listen_overflows, machine_busy_s
-from bench.load import Answers, blast, pace
+from bench.load import Answers, Endpoint, blast, pace
 from bench.systems import System
 
 log = logging.getLogger("bench")
@@ -40,6 +41,8 @@ def measure(system: System, plan: Plan, prefix: str, at_middle: Hook | None = No
         flood(middle, middle, plan.repeats)
         log.info("%s: %s webhooks/s at a fixed rate with %s devices", system.name, plan.rate, middle)
         figures.latency = loaded(system, fleet, middle, lambda: pace(system.endpoint, middle, prefix, plan.rate, plan.paced_s))
+        if system.verdicts:
+            figures.verdicts = verdict_round_trip(system, plan, prefix, figures)
         if at_middle is not None:
             at_middle(system, fleet)
         figures.storm, figures.memory = restart_storm(system, fleet, large, plan.storm_timeout_s)
@@ -65,6 +68,19 @@ def measure(system: System, plan: Plan, prefix: str, at_middle: Hook | None = No
     finally:
         fleet.close()
     return figures
+
+
+def verdict_round_trip(system: System, plan: Plan, prefix: str, figures: Figures) -> Run:
+    """Webhooks at the fixed rate to AWTRIX NG clocks (a fleet of its own) that answer each command on /result."""
+    devices, ng_prefix = plan.device_counts[1], f"{prefix}ng-"
+    log.info("%s: %s webhooks/s to %s AWTRIX NG clocks, each waiting for the clock's answer", system.name, plan.rate, devices)
+    fleet = DeviceFleet(ng_prefix, plan.simulators, anonymous=system.anonymous_devices, ng=True)
+    try:
+        connect(fleet, system, devices, figures)
+        endpoint = Endpoint("gateway-ng", system.endpoint.port, host=system.endpoint.host)
+        return loaded(system, fleet, devices, lambda: pace(endpoint, devices, ng_prefix, plan.rate, plan.paced_s))
+    finally:
+        fleet.close()
 
 
 def connect(fleet: DeviceFleet, system: System, total: int, figures: Figures) -> None:

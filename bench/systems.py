@@ -51,6 +51,8 @@ class System:
     # The smallest and largest fleets' runs alternate (the fleet shrinks and grows between them) unless
     # connecting the largest fleet takes the system minutes.
     alternate_sizes = True
+    # The webhook -> AWTRIX NG /result -> answer round trip is measured on ours (bench/scenario.py)
+    verdicts = False
     endpoint: Endpoint
     mqtt_port = 0
 
@@ -136,6 +138,7 @@ class Embedded(GatewayOnBroker):
     """Ours: the Procfile's broker (embedded amqtt) and web (gunicorn + Flask gateway) processes."""
 
     name = "awtrix-cloud (embedded broker)"
+    verdicts = True
 
     def __init__(self, shape: GatewayShape) -> None:
         """Start the broker on a fixed free loopback port (so it can restart there), then the gateway."""

@@ -36,7 +36,7 @@ from common.mqtt_codec import (
     parse_subscribe,
     parse_unsubscribe,
 )
-from common.receipts import RECEIPT_TOPIC, encode_receipt
+from common.receipts import RECEIPT_TOPIC
 from common.topics import topic_in_namespace
 
 log = logging.getLogger(__name__)
@@ -235,13 +235,16 @@ class Connection(asyncio.Protocol):
             raise MalformedPacket("CONNECT on a connected session")
 
     def _on_publish(self, flags: int, body: bytes) -> None:
+        # The retain flag is not kept: the broker stores nothing, and delivers every message unretained.
         topic, packet_id, payload, qos = parse_publish(flags, body)
-        reached = self.hub.route(topic, payload, qos) if self.hub.may_publish(self, topic) else 0
-        if qos == 1:
-            puback = encode_ack(PUBACK, packet_id)  # type: ignore[arg-type]
-            if self.is_gateway:  # the receipt precedes the PUBACK, in the same write (common/receipts.py)
-                puback = encode_publish(_RECEIPT_TOPIC, encode_receipt(packet_id, reached)) + puback  # type: ignore[arg-type]
-            self._send(puback)
+        if self.is_gateway:
+            receipt = self.hub.route_from_gateway(self, topic, payload, qos, packet_id or 0)
+            if qos == 1:  # the receipt precedes the PUBACK, in the same write (common/receipts.py)
+                self._send(encode_publish(_RECEIPT_TOPIC, receipt) + encode_ack(PUBACK, packet_id))  # type: ignore[arg-type]
+        elif self.hub.may_publish(self, topic):
+            self.hub.route_from_device(self, topic, payload, qos)
+        if qos == 1 and not self.is_gateway:
+            self._send(encode_ack(PUBACK, packet_id))  # type: ignore[arg-type]
         elif qos == 2:
             self._send(encode_ack(PUBREC, packet_id))  # type: ignore[arg-type]
 

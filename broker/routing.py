@@ -72,6 +72,20 @@ class SubscriptionIndex:
                     matched[subscriber] = max(qos, matched.get(subscriber, 0))
         return matched
 
+    def holds(self, subscriber: Hashable, topic_filter: str) -> bool:
+        """Return True when subscriber holds exactly this filter."""
+        token = token_of_topic(topic_filter)
+        owned = self._by_subscriber.get(subscriber)
+        return owned is not None and (token, topic_filter) in owned
+
+    def subscribers_of(self, token: str) -> dict[Hashable, set[str]]:
+        """Return every subscriber holding a filter in token's namespace, with those filters."""
+        found: dict[Hashable, set[str]] = {}
+        for topic_filter, subscribers in self._by_token.get(token, {}).items():
+            for subscriber in subscribers:
+                found.setdefault(subscriber, set()).add(topic_filter)
+        return found
+
     def filters_of(self, subscriber: Hashable) -> set[str]:
         """Return the filters a subscriber holds."""
         return {topic_filter for _, topic_filter in self._by_subscriber.get(subscriber, set())}

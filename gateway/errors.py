@@ -19,6 +19,10 @@ class ApiError(Exception):
             return {}
         return {"Retry-After": str(self.retry_after_s)}
 
+    def details(self) -> dict[str, object]:
+        """Return the fields this error adds to its envelope beside code and message (most add none)."""
+        return {}
+
 
 class MissingToken(ApiError):
     """The request names no token."""
@@ -109,6 +113,43 @@ class BodyTooLarge(ApiError):
 
     status, code = 413, "body_too_large"
     default_message = "The body is larger than this gateway accepts."
+
+
+class ExceedsFirmwareLimit(ApiError):
+    """The clock the mode addresses cannot hold the body: its JSON document, nesting or text limit."""
+
+    status, code = 413, "exceeds_firmware_limit"
+    default_message = "The clock's firmware cannot hold this body."
+
+
+class DeviceRejected(ApiError):
+    """The clock refused the command (its own answer), or would by its firmware's published rules."""
+
+    status, code = 422, "device_rejected"
+    default_message = "The clock refused the command."
+
+    def __init__(self, device: dict[str, object], message: str | None = None) -> None:
+        super().__init__(message)
+        self.device = device
+
+    def details(self) -> dict[str, object]:
+        """Return the clock's own error object: its code, message and field."""
+        return {"device": self.device}
+
+
+class Untranslatable(ApiError):
+    """The clock listens in another firmware's dialect, and this body or mode has no faithful translation into it."""
+
+    status, code = 422, "untranslatable"
+    default_message = "This body cannot be translated for the clock's firmware."
+
+    def __init__(self, message: str, firmware: str, key: str) -> None:
+        super().__init__(message)
+        self.firmware, self.key = firmware, key
+
+    def details(self) -> dict[str, object]:
+        """Return the firmware translated for and the key (or mode) without an equivalent there."""
+        return {"firmware": self.firmware, "key": self.key}
 
 
 class UnsupportedMediaType(ApiError):
@@ -210,6 +251,9 @@ ERRORS: tuple[type[ApiError], ...] = (
     BodyNotString,
     BodyRequired,
     BodyTooLarge,
+    ExceedsFirmwareLimit,
+    DeviceRejected,
+    Untranslatable,
     UnsupportedMediaType,
     BadRequest,
     NotFound,

@@ -84,6 +84,8 @@ class GatewaySettings:
 
     broker: BrokerSettings = BrokerSettings()
     publish_timeout_s: float = 1.5
+    # How long a webhook waits for the clock's own answer (AWTRIX NG's /result); 0 answers without waiting.
+    result_timeout_s: float = 1.0
     hide_presence: bool = False
     extra_modes: frozenset[str] = frozenset()
     log_level: str = "INFO"
@@ -105,6 +107,7 @@ class GatewaySettings:
         settings = cls(
             broker=broker,
             publish_timeout_s=read.number("PUBLISH_TIMEOUT_S", cls.publish_timeout_s, 0.1, 10.0),
+            result_timeout_s=read.number("RESULT_TIMEOUT_S", cls.result_timeout_s, 0.0, 10.0),
             hide_presence=read.boolean("HIDE_PRESENCE", cls.hide_presence),
             extra_modes=_extra_modes(read),
             log_level=read.choice("LOG_LEVEL", cls.log_level, LOG_LEVELS),

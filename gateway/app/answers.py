@@ -11,7 +11,12 @@ ENCODED_ANSWERS = 1024
 
 def json_answer(app: Flask, status: int, **fields: object) -> Response:
     """Return the response Flask makes of (fields, status), byte for byte."""
-    body, content_type = _encoded(app.json, app.debug, tuple(fields.items()))
+    try:
+        body, content_type = _encoded(app.json, app.debug, tuple(fields.items()))
+    except TypeError:  # unhashable: it carries a clock's answer, encoded afresh
+        response = app.json.response(fields)
+        response.status_code = status
+        return response
     return app.response_class(body, status=status, content_type=content_type)
 
 

@@ -42,7 +42,7 @@ def register_error_handlers(app: Flask) -> None:
 def render_api_error(error: ApiError) -> Response:
     """Render one of our errors in the envelope."""
     note_error(error)
-    response = jsonify({"error": {"code": error.code, "message": error.message}})
+    response = jsonify({"error": {"code": error.code, "message": error.message, **error.details()}})
     response.status_code = error.status
     response.headers.update(error.headers())
     return response

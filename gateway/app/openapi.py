@@ -2,14 +2,15 @@
 
 from typing import Any
 
+from common.firmware import CLOCKS
 from common.tokens import TOKEN_MAX_CHARS, TOKEN_MIN_CHARS
-from gateway.rules.modes import CUSTOM_PREFIX, allowed_modes
+from gateway.rules.modes import NAMED_PREFIXES, allowed_modes
 from gateway.settings import GatewaySettings
 
 OPENAPI_VERSION = "3.1.0"
 API_VERSION = "0.1.0"
 WELL_FORMED_TOKEN = f"^[A-Za-z0-9_-]{{{TOKEN_MIN_CHARS},{TOKEN_MAX_CHARS}}}$"
-APP_MODE_PATTERN = "^custom/[A-Za-z0-9_-]{1,32}$"
+NAME_PATTERN = "[A-Za-z0-9_-]{1,32}"
 
 # Which error codes each answer of POST /cloud can carry. tests/abuse/test_openapi.py checks this
 # against gateway.errors.ERRORS, so a new error cannot be added without being described here.
@@ -29,8 +30,9 @@ WEBHOOK_ERRORS: dict[str, tuple[str, ...]] = {
         "bad_request",
     ),
     "403": ("mode_not_enabled",),
-    "413": ("body_too_large",),
+    "413": ("body_too_large", "exceeds_firmware_limit"),
     "415": ("unsupported_media_type",),
+    "422": ("device_rejected", "untranslatable"),
     "429": ("rate_limited", "too_many_connections"),
     "500": ("internal_error",),
     "502": ("broker_rejected",),
@@ -66,15 +68,22 @@ def openapi_document(settings: GatewaySettings) -> dict[str, Any]:
 
 
 def _webhook_operation(settings: GatewaySettings) -> dict[str, Any]:
-    modes = [mode for mode in allowed_modes(settings.extra_modes) if not mode.startswith(CUSTOM_PREFIX)]
+    modes = [mode for mode in allowed_modes(settings.extra_modes) if not mode.startswith(tuple(NAMED_PREFIXES))]
+    named = [{"type": "string", "pattern": f"^{prefix}{NAME_PATTERN}$"} for prefix in NAMED_PREFIXES]
     limits = settings.rate_limits
     responses: dict[str, Any] = {
         "200": _json_response(
-            "Published. delivered=true: a device received it; delivered=null: the broker cannot say; "
-            "accepted=true: HIDE_PRESENCE is on, so the answer never says whether a device is connected.",
+            "Published. delivered=true: a device received it (translated_for: in that firmware's dialect; result: "
+            "what the clock answered); delivered=null: the broker cannot say; accepted=true: HIDE_PRESENCE is on, "
+            "so the answer never says whether a device is connected.",
             {"oneOf": [_delivered(), _delivery_unknown(), _accepted()]},
         ),
-        "202": _json_response("No device with this token is connected; nothing was queued.", _not_delivered()),
+        "202": _json_response(
+            "Nothing received it; nothing was queued. no_device_connected: no device with this token is connected; "
+            "device_not_listening: one is, subscribed to nothing this mode reaches; device_busy: its clock still owes "
+            "answers to many earlier commands.",
+            _not_delivered(),
+        ),
         **{status: _error_response(status, codes) for status, codes in WEBHOOK_ERRORS.items()},
         "default": _error_response("default", ANY_ROUTE_ERRORS),
     }
@@ -89,8 +98,11 @@ def _webhook_operation(settings: GatewaySettings) -> dict[str, Any]:
                 "name": "mode",
                 "in": "query",
                 "required": True,
-                "description": "The AWTRIX topic to publish to, e.g. notify, or custom/<app> for a custom app.",
-                "schema": {"anyOf": [{"type": "string", "enum": modes}, {"type": "string", "pattern": APP_MODE_PATTERN}]},
+                "description": (
+                    "The topic under the clock's prefix to publish to, e.g. notify (AWTRIX 3), cmd/notify (AWTRIX NG), "
+                    "or custom/<app> for a custom app."
+                ),
+                "schema": {"anyOf": [{"type": "string", "enum": modes}, *named]},
             },
             {
                 "name": "token",
@@ -140,7 +152,16 @@ def _openapi_operation() -> dict[str, Any]:
 
 
 def _delivered() -> dict[str, Any]:
-    return _closed_object({"delivered": {"const": True}, "mode": {"type": "string"}})
+    schema = _closed_object({"delivered": {"const": True}, "mode": {"type": "string"}})
+    schema["properties"] |= {
+        "translated_for": {"type": "string", "enum": [firmware.name for firmware in CLOCKS]},
+        "result": {
+            "description": "The clock's own answer (AWTRIX NG: {\"ok\": true}); null when none came within RESULT_TIMEOUT_S.",
+            "anyOf": [{"type": "object"}, {"type": "null"}],
+        },
+        "screen": {"description": "The clock's screen, as it sent it (sendscreen, cmd/screen/get); null when none came."},
+    }
+    return schema
 
 
 def _delivery_unknown() -> dict[str, Any]:
@@ -154,17 +175,18 @@ def _accepted() -> dict[str, Any]:
 
 
 def _not_delivered() -> dict[str, Any]:
-    return _closed_object({"delivered": {"const": False}, "reason": {"const": "no_device_connected"}, "mode": {"type": "string"}})
+    reasons = {"enum": ["no_device_connected", "device_not_listening", "device_busy"]}
+    return _closed_object({"delivered": {"const": False}, "reason": reasons, "mode": {"type": "string"}})
 
 
 def _error_response(status: str, codes: tuple[str, ...]) -> dict[str, Any]:
-    envelope = _closed_object(
-        {
-            "error": _closed_object(
-                {"code": {"type": "string", "enum": list(codes)}, "message": {"type": "string", "minLength": 1}}
-            )
-        }
-    )
+    error = _closed_object({"code": {"type": "string", "enum": list(codes)}, "message": {"type": "string", "minLength": 1}})
+    if status == "422":
+        # device_rejected carries the clock's own error; untranslatable names the firmware and the key.
+        device = _closed_object({"code": {"type": "string"}, "message": {"type": "string"}, "field": {"type": "string"}})
+        device["required"] = ["code", "message"]
+        error["properties"] |= {"device": device, "firmware": {"type": "string"}, "key": {"type": "string"}}
+    envelope = _closed_object({"error": error})
     response = _json_response(f"Refused: {', '.join(codes)}.", envelope)
     if status in RETRY_AFTER_STATUSES:
         response["headers"] = {

@@ -1,14 +1,17 @@
-"""Serve the webhook, health and API description endpoints: parse, validate, publish, answer."""
+"""Serve the webhook, health and API description endpoints: parse, validate, deliver (gateway/app/delivery.py), answer."""
+
+from time import perf_counter
 
 from flask import Blueprint, current_app
 from flask.typing import ResponseReturnValue
 
 from gateway.app.answers import json_answer
 from gateway.app.context import current
+from gateway.app.delivery import deliver
 from gateway.app.extensions import publisher_of, settings_of
 from gateway.app.openapi import openapi_document
 from gateway.errors import BrokerUnavailable
-from gateway.metrics.recording import publish_noted
+from gateway.metrics.recording import note_delivery
 from gateway.ratelimit.limiter import limit_webhook
 from gateway.rules.webhook import RawWebhook, parse_webhook
 
@@ -31,16 +34,10 @@ def cloud() -> ResponseReturnValue:
         body=req.get_data(cache=False),
     )
     webhook = parse_webhook(raw, settings)
-    delivered = publish_noted(publisher_of(app), webhook, req.environ)
-    if settings.hide_presence:
-        # Same answer whether or not a device is connected, so a token reveals nothing about its owner.
-        return json_answer(app, 200, accepted=True, mode=webhook.mode)
-    if delivered is None:
-        return json_answer(app, 200, delivered=None, reason="broker_gives_no_delivery_signal", mode=webhook.mode)
-    if not delivered:
-        # 2xx on purpose: IFTTT disables applets whose actions keep failing.
-        return json_answer(app, 202, delivered=False, reason="no_device_connected", mode=webhook.mode)
-    return json_answer(app, 200, delivered=True, mode=webhook.mode)
+    started = perf_counter()
+    status, fields = deliver(publisher_of(app), webhook, settings)
+    note_delivery(req.environ, webhook, fields, perf_counter() - started)
+    return json_answer(app, status, **fields)
 
 
 @blueprint.get("/healthz")

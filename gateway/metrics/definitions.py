@@ -33,7 +33,7 @@ class GatewayMetrics:
         )
         self.ack_seconds = Histogram(
             PREFIX + "broker_ack_duration_seconds",
-            "Time from handing a message to the broker to its acknowledgement (with its delivery answer).",
+            "Time from handing a webhook to the broker to its answer: acknowledgement, receipt, and a clock's own answer if any.",
             buckets=BUCKETS_S,
             registry=registry,
         )

@@ -7,18 +7,22 @@ delivery outcomes and the error catalog's codes (gateway/errors.py). Both sets a
 starts, so the number of series is bounded (README, "Monitoring").
 """
 
+from collections.abc import Mapping
+
 from common.firmware import FIRMWARES
 from gateway.errors import ERROR_CODES
 
 OTHER = "other"
-_NAMED = tuple(dict.fromkeys(f.named_prefix for f in FIRMWARES if f.named_prefix))  # e.g. ("custom/",)
-FAMILIES: tuple[str, ...] = (
-    *dict.fromkeys(mode for firmware in FIRMWARES for mode in firmware.modes),
-    *(prefix.rstrip("/") for prefix in _NAMED),
-    OTHER,
+_NAMED = tuple(dict.fromkeys(prefix for firmware in FIRMWARES for prefix in firmware.named))  # e.g. "custom/"
+FAMILIES: tuple[str, ...] = tuple(
+    dict.fromkeys(
+        [*(mode for firmware in FIRMWARES for mode in firmware.modes), *(prefix.rstrip("/") for prefix in _NAMED), OTHER]
+    )
 )
-DELIVERED, NO_DEVICE, NOT_LISTENING, UNKNOWN = "delivered", "no_device_connected", "device_not_listening", "delivery_unknown"
-DELIVERY_ANSWERS = (DELIVERED, NO_DEVICE, NOT_LISTENING, UNKNOWN)
+DELIVERED, TRANSLATED, ACCEPTED, UNKNOWN = "delivered", "translated", "accepted", "delivery_unknown"
+# delivered: as sent; translated: for the firmware the clock listens under; accepted: HIDE_PRESENCE says no more;
+# delivery_unknown: a broker without MQTT 5; the rest are the reasons of a 202 (gateway/app/delivery.py).
+DELIVERY_ANSWERS = (DELIVERED, TRANSLATED, "no_device_connected", "device_not_listening", "device_busy", ACCEPTED, UNKNOWN)
 ANSWERS: tuple[str, ...] = (*DELIVERY_ANSWERS, *ERROR_CODES)
 # Which limit refused a webhook (gateway/ratelimit/limiter.py): its token's, or its client address's.
 KINDS = ("token", "address")
@@ -53,15 +57,16 @@ def labels_of(slot: int) -> tuple[str, str]:
     return FAMILIES[family], ANSWERS[answer]
 
 
-def delivery_answer(delivered: bool | None) -> str:
-    """Return the answer label of a publish: what the broker said, whatever HIDE_PRESENCE lets the sender see.
-
-    When the publishers learn to say "connected but not subscribed to this topic", that outcome maps to
-    NOT_LISTENING here (its label value is already in ANSWERS, so the series bound does not change).
-    """
-    if delivered is None:
+def answer_of(fields: Mapping[str, object]) -> str:
+    """Return the answer label of a delivered webhook's answer fields (gateway/app/delivery.py), e.g. device_busy."""
+    if fields.get("delivered") is True:
+        return TRANSLATED if "translated_for" in fields else DELIVERED
+    if fields.get("accepted") is True:
+        return ACCEPTED
+    if fields.get("delivered") is None:
         return UNKNOWN
-    return DELIVERED if delivered else NO_DEVICE
+    reason = fields.get("reason")
+    return reason if isinstance(reason, str) and reason in _ANSWER else "http_error"
 
 
 def kind_index(kind: str | None) -> int:

@@ -1,13 +1,14 @@
 """What the gateway's app records per webhook, and the hooks that start and stop a worker's metrics.
 
-A webhook's outcome is noted in its WSGI environ where it becomes known: by publish_noted() in the view (what the
-broker answered, how fast, how many bytes) or by note_error() in the error handler (the error's code, and the
+A webhook's outcome is noted in its WSGI environ where it becomes known: by note_delivery() in the view (how
+it was answered, how long the delivery took, how many bytes) or by note_error() in the error handler (the error's code, and the
 rate limit's kind). A middleware around the app times each POST /cloud and counts it with its outcome, in
 plain numbers (gateway/metrics/tally.py). Only the mode's family and fixed answers are kept: never the token,
 the app name, the address or anything else the sender chose.
 """
 
 import threading
+from collections.abc import Mapping
 from time import perf_counter
 from typing import Any
 
@@ -15,7 +16,7 @@ from flask import Flask, Request, has_request_context
 from flask import request as flask_request
 
 from gateway.errors import ApiError
-from gateway.metrics.labels import NO_KIND, delivery_answer, kind_index, slot_of
+from gateway.metrics.labels import NO_KIND, answer_of, kind_index, slot_of
 from gateway.metrics.tally import Flusher, Outcome, Tally
 from gateway.publishing.interface import Publisher
 from gateway.rules.webhook import Webhook
@@ -27,13 +28,9 @@ WEBHOOK_PATH = "/cloud"
 _UNNOTED: Outcome = (slot_of(None, "http_error"), None, 0, NO_KIND)  # an answer no code path noted (a bug)
 
 
-def publish_noted(publisher: Publisher, webhook: Webhook, environ: dict[str, Any]) -> bool | None:
-    """Publish a webhook and note what the broker answered, how long that took and how many bytes left."""
-    started = perf_counter()
-    delivered = publisher.publish(webhook.topic, webhook.payload)
-    took_s = perf_counter() - started
-    environ[OUTCOME_KEY] = (slot_of(webhook.mode, delivery_answer(delivered)), took_s, len(webhook.payload), NO_KIND)
-    return delivered
+def note_delivery(environ: dict[str, Any], webhook: Webhook, fields: Mapping[str, object], took_s: float) -> None:
+    """Note how a published webhook was answered (its fields), how long its delivery took and how many bytes left."""
+    environ[OUTCOME_KEY] = (slot_of(webhook.mode, answer_of(fields)), took_s, len(webhook.payload), NO_KIND)
 
 
 def note_error(error: ApiError) -> None:

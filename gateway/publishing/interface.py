@@ -2,6 +2,9 @@
 
 from typing import Protocol, runtime_checkable
 
+from common.firmware import Firmware
+from gateway.publishing.outcome import Outcome
+
 
 class Publisher(Protocol):
     """What the views need from the broker side."""
@@ -13,6 +16,19 @@ class Publisher(Protocol):
 
     def publish(self, topic: str, payload: bytes) -> bool | None:
         """Publish and return True (delivered), False (no device subscribed) or None (the broker cannot say)."""
+        ...
+
+
+@runtime_checkable
+class Sends(Protocol):
+    """What the real publishers add, and gateway/app/delivery.py uses when a publisher has it."""
+
+    def send(self, topic: str, payload: bytes, reply_timeout_s: float = 0.0) -> Outcome:
+        """Publish and return the outcome: devices reached, who listens if none, the clocks' answers in time."""
+        ...
+
+    def probe(self, token: str, firmware: Firmware) -> bool:
+        """Return True when a clock of firmware listens for token (for brokers whose outcome cannot say)."""
         ...
 
 

@@ -3,11 +3,10 @@
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from common.firmware.awtrix3 import MAX_PACKET_BYTES
-from common.mqtt_codec import publish_packet_bytes
+from common.firmware import Firmware, awtrix3
 from common.topics import topic_for
-from gateway.errors import BodyTooLarge
 from gateway.rules.body import parse_body
+from gateway.rules.fit import check_fits
 from gateway.rules.modes import resolve_mode
 from gateway.rules.tokens import parse_token
 from gateway.settings import GatewaySettings
@@ -32,6 +31,7 @@ class Webhook:
     mode: str
     topic: str = field(repr=False)
     payload: bytes = field(repr=False)
+    firmware: Firmware = field(default=awtrix3.FIRMWARE, repr=False)  # whose topic the mode is
 
 
 def parse_webhook(raw: RawWebhook, settings: GatewaySettings) -> Webhook:
@@ -40,9 +40,5 @@ def parse_webhook(raw: RawWebhook, settings: GatewaySettings) -> Webhook:
     mode = resolve_mode(raw.mode, settings.extra_modes)
     payload = parse_body(raw.body, raw.content_type, mode.body, settings.max_body_bytes)
     topic = topic_for(token, mode.name)
-    size = publish_packet_bytes(topic, payload)
-    if size > MAX_PACKET_BYTES:
-        raise BodyTooLarge(
-            f"The MQTT message would be {size} bytes; AWTRIX devices drop messages over {MAX_PACKET_BYTES} bytes."
-        )
-    return Webhook(token=token, mode=mode.name, topic=topic, payload=payload)
+    check_fits(mode.firmware, mode.name, topic, payload)
+    return Webhook(token=token, mode=mode.name, topic=topic, payload=payload, firmware=mode.firmware)

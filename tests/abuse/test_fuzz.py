@@ -186,6 +186,10 @@ ALWAYS = [
 ]
 
 
+# The fields some errors add to the envelope (README "Error codes").
+EXTRA_FIELDS = {"device_rejected": ("device",), "untranslatable": ("firmware", "key")}
+
+
 def assert_well_formed(answer: Answer) -> None:
     """Assert what holds for every answer: no 5xx, no 429 under generous limits, errors in the envelope."""
     assert answer.status < 500, answer.body
@@ -196,7 +200,9 @@ def assert_well_formed(answer: Answer) -> None:
             return
         body = answer.json()
         assert isinstance(body, dict)
-        assert body == {"error": {"code": body["error"]["code"], "message": body["error"]["message"]}}
+        error = body["error"]
+        extras = {key: error[key] for key in EXTRA_FIELDS.get(error["code"], ()) if key in error}
+        assert body == {"error": {"code": error["code"], "message": error["message"], **extras}}
         assert body["error"]["code"] in ERROR_CODES
         assert isinstance(body["error"]["message"], str) and body["error"]["message"]
 

@@ -83,10 +83,11 @@ def test_openapi_promises_retry_after_on_429_and_503(document: Document, path: s
 def test_openapi_mode_parameter_lists_the_modes_this_gateway_accepts(gateway_with: Callable[..., Gateway]) -> None:
     document = served(gateway_with(extra_modes=frozenset({"reboot"})))
     mode = next(p for p in document["paths"]["/cloud"]["post"]["parameters"] if p["name"] == "mode")
-    listed, custom = mode["schema"]["anyOf"]
+    listed, *named = mode["schema"]["anyOf"]
     assert "reboot" in listed["enum"]
-    assert set(listed["enum"]) | {"custom/<app>"} == set(allowed_modes({"reboot"}))
-    assert custom["pattern"] == "^custom/[A-Za-z0-9_-]{1,32}$"
+    patterns = {entry["pattern"].removeprefix("^").removesuffix("[A-Za-z0-9_-]{1,32}$") + "<name>" for entry in named}
+    assert set(listed["enum"]) | patterns == set(allowed_modes({"reboot"}))
+    assert {entry["pattern"] for entry in named} >= {"^custom/[A-Za-z0-9_-]{1,32}$", "^cmd/apps/pushed/[A-Za-z0-9_-]{1,32}$"}
 
 
 def test_openapi_states_the_configured_rate_limits(gateway_with: Callable[..., Gateway]) -> None:

@@ -12,8 +12,10 @@ def test_dangerous_modes_are_modes_of_the_same_firmware(firmware: Firmware) -> N
 
 
 @pytest.mark.parametrize("firmware", FIRMWARES, ids=lambda firmware: firmware.name)
-def test_named_modes_have_a_prefix_and_a_rule_together(firmware: Firmware) -> None:
-    assert (firmware.named_prefix is None) == (firmware.named_rule is None)
+def test_named_prefixes_end_with_a_slash_and_name_no_fixed_mode(firmware: Firmware) -> None:
+    for prefix in firmware.named:
+        assert prefix.endswith("/")
+        assert not any(mode.startswith(prefix) for mode in firmware.modes)
 
 
 @pytest.mark.parametrize("firmware", FIRMWARES, ids=lambda firmware: firmware.name)

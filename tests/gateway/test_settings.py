@@ -81,7 +81,7 @@ def test_settings_empty_variable_counts_as_unset(name: str) -> None:
         ("PUBLISH_TIMEOUT_S", "nan"),
         ("PUBLISH_TIMEOUT_S", "soon"),
         ("HIDE_PRESENCE", "maybe"),
-        ("EXTRA_MODES", "reboot,r2d2"),
+        ("EXTRA_MODES", "reboot,r2d3"),
         ("EXTRA_MODES", "notify"),
         ("LOG_LEVEL", "LOUD"),
         ("MAX_BODY_BYTES", "10"),
@@ -103,7 +103,7 @@ def test_settings_invalid_variable_is_reported_by_name(name: str, raw: str) -> N
 
 
 def test_settings_report_every_problem_at_once() -> None:
-    problems = problems_of({"MQTT_PORT": "x", "HIDE_PRESENCE": "perhaps", "LOG_LEVEL": "LOUD", "EXTRA_MODES": "r2d2"})
+    problems = problems_of({"MQTT_PORT": "x", "HIDE_PRESENCE": "perhaps", "LOG_LEVEL": "LOUD", "EXTRA_MODES": "r2d3"})
     assert [problem.split(":")[0] for problem in problems] == [
         "GATEWAY_SECRET",
         "MQTT_PORT",

@@ -1,9 +1,12 @@
 """The isolation promise, on every relay broker: no token ever sees or touches another token's messages."""
 
+import queue
+
 import pytest
 
 from common.tokens import generate_token
-from tests.support.clients import Clients, sentinel_comes_first
+from tests.support.clients import Client, Clients, sentinel_comes_first
+from tests.support.devices.awtrix_ng import AwtrixNg
 from tests.support.relays import Relay
 
 # Filters a device subscribes to, hoping to read what the gateway sends to another token (b).
@@ -125,3 +128,52 @@ def test_offline_device_gets_nothing_queued(mqtt: Clients, token: str) -> None:
     again = mqtt.device(token, client_id="persist-1", clean_session=False)
     again.subscribe(f"awtrix/{token}/notify", qos=1)
     assert sentinel_comes_first(again, gateway, token) == []
+
+
+def answered(relay: Relay, gateway: Client, token: str, command: str) -> bytes:
+    """Publish an NG command to token as the gateway and return the clock's answer once the gateway has it."""
+    if relay.kind == "embedded":
+        gateway.publish(f"awtrix/{token}/{command}", b'{"text":"for b"}')
+        return gateway.next_reply()[2]
+    gateway.subscribe(f"awtrix/{token}/{command}/result")  # the gateway listener may read NG answers
+    gateway.publish(f"awtrix/{token}/{command}", b'{"text":"for b"}')
+    return gateway.messages_before_topic(f"awtrix/{token}/{command}/result").payload
+
+
+def test_ng_clock_never_sees_another_tokens_commands_or_answers(relay: Relay, mqtt: Clients) -> None:
+    a, b = generate_token(), generate_token()
+    clock_a = AwtrixNg(relay.host, relay.device_port, a).start()
+    clock_b = AwtrixNg(relay.host, relay.device_port, b).start()
+    try:
+        gateway = mqtt.gateway()
+        assert answered(relay, gateway, b, "cmd/notify") == b'{"ok":true}'
+        spy = mqtt.device(a)
+        spy.subscribe(f"awtrix/{a}/notify")
+        assert sentinel_comes_first(spy, gateway, a) == []
+        assert [topic for topic, _ in drain(clock_a.received)] == []
+        assert [topic for topic, _ in drain(clock_b.received)] == [f"awtrix/{b}/cmd/notify"]
+    finally:
+        clock_a.close()
+        clock_b.close()
+
+
+def test_ng_answers_reach_no_other_device_of_the_same_token(relay: Relay, mqtt: Clients, token: str) -> None:
+    watcher = mqtt.device(token)
+    watcher.subscribe(f"awtrix/{token}/#")
+    clock = AwtrixNg(relay.host, relay.device_port, token).start()
+    try:
+        gateway = mqtt.gateway()
+        assert answered(relay, gateway, token, "cmd/apps/next") == b'{"ok":true}'
+        seen = [message.topic for message in sentinel_comes_first(watcher, gateway, token)]
+        assert f"awtrix/{token}/cmd/apps/next" in seen
+        assert [topic for topic in seen if topic.endswith("/result")] == []
+    finally:
+        clock.close()
+
+
+def drain(box: "queue.Queue[tuple[str, bytes]]") -> list[tuple[str, bytes]]:
+    """Return everything in a queue now."""
+    items = []
+    while not box.empty():
+        items.append(box.get())
+    return items

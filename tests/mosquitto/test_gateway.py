@@ -82,16 +82,21 @@ def test_gateway_may_publish_only_under_awtrix(mqtt: Clients, topic: str) -> Non
     assert gateway.publish(topic, b"{}") == NOT_AUTHORIZED
 
 
-def test_gateway_reads_nothing(mqtt: Clients) -> None:
+def test_gateway_reads_ng_traffic_and_status_but_no_awtrix3_command(mqtt: Clients) -> None:
+    # It watches NG commands and answers (for verdicts) and what devices publish (to clear what they retain).
     token = generate_token()
     clock, gateway = mqtt.device(token), mqtt.gateway()
     clock.subscribe(f"awtrix/{token}/stats")
-    gateway.subscribe("#", "awtrix/#")
+    gateway.subscribe("#")
 
+    mqtt.gateway().publish(f"awtrix/{token}/notify", b"{}")
+    mqtt.gateway().publish(f"awtrix/{token}/custom/solar", b"{}")
+    mqtt.gateway().publish(f"awtrix/{token}/cmd/notify", b"{}")
     clock.send(f"awtrix/{token}/stats", b'{"bat":50}')
-    gateway.publish(f"awtrix/{token}/notify", b"{}")
 
     assert clock.next_message().payload == b'{"bat":50}'
+    seen = {gateway.next_message().topic, gateway.next_message().topic}
+    assert seen == {f"awtrix/{token}/cmd/notify", f"awtrix/{token}/stats"}
     gateway.sync()
     assert gateway.messages.empty()
 
@@ -99,8 +104,8 @@ def test_gateway_reads_nothing(mqtt: Clients) -> None:
 @pytest.mark.parametrize(
     ("listener", "expected"),
     [
-        ("device_port", {"MaximumPacketSize": 8192, "RetainAvailable": 0, "MaximumQoS": 0}),
-        ("gateway_port", {"MaximumPacketSize": 8192, "RetainAvailable": 0}),
+        ("device_port", {"MaximumPacketSize": 8192, "RetainAvailable": None, "MaximumQoS": 0}),  # None: available
+        ("gateway_port", {"MaximumPacketSize": 8192, "RetainAvailable": None}),
     ],
 )
 def test_mqtt5_connack_announces_the_limits(mqtt: Clients, listener: str, expected: dict[str, int]) -> None:

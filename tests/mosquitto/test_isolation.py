@@ -66,14 +66,15 @@ def test_taking_over_a_client_id_does_not_take_over_its_access(mqtt: Clients) ->
     assert sentinel_comes_first(intruder, gateway, b) == []
 
 
-def test_username_with_a_slash_reads_only_the_subtopic_it_names(mqtt: Clients) -> None:
-    # Mosquitto cannot refuse usernames that are not tokens; "<token>/notify" gets awtrix/<token>/notify/#,
-    # a part of a namespace that only someone who knows the token can name.
+def test_username_with_a_slash_reads_only_below_the_subtopic_it_names(mqtt: Clients) -> None:
+    # Mosquitto cannot refuse usernames that are not tokens; "<token>/notify" gets awtrix/<token>/notify/+ and
+    # the like, a part of a namespace that only someone who knows the token can name.
     token = generate_token()
     odd, gateway = mqtt.device(f"{token}/notify"), mqtt.gateway()
     odd.subscribe(f"awtrix/{token}/#")
 
     gateway.publish(f"awtrix/{token}/custom/clock", b"not for it")
-    gateway.publish(f"awtrix/{token}/notify", b"last")
+    gateway.publish(f"awtrix/{token}/notify", b"not for it either")
+    gateway.publish(f"awtrix/{token}/notify/dismiss", b"last")
 
-    assert odd.messages_before(f"awtrix/{token}/notify", b"last") == []
+    assert odd.messages_before(f"awtrix/{token}/notify/dismiss", b"last") == []

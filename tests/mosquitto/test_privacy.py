@@ -33,11 +33,11 @@ def noisy_session(mqtt: Clients, token: str, other: str) -> None:
         (mqtt.broker.gateway_port, "gateway", token),
     ]:
         mqtt.new(port, username, password, client_id=f"refused-{token}", protocol=MQTT5).connect()
-    for sender, how in [("qos", {"qos": 1}), ("retain", {"retain": True}), ("size", {})]:
+    for sender, how in [("qos", {"qos": 1}), ("size", {})]:
         rude = mqtt.device(token, client_id=f"{sender}-{token}")
         rude.send(f"awtrix/{token}/stats", b"x" * (9000 if sender == "size" else 1), **how)
         rude.wait_disconnected()
-    mqtt.new(mqtt.broker.device_port, token, "x", will=(f"awtrix/{token}/x", "", 0, True)).connect()
+    mqtt.device(token, client_id=f"ng-{token}", will=(f"awtrix/{token}/availability", "offline", 0, True)).sync()
     mqtt.device(other, client_id=f"id-{token}").sync()  # takes over the first client id
     mqtt.close_all()
 

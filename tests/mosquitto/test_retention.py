@@ -1,57 +1,79 @@
-"""Nothing outlives its moment: no retained messages, no queue for offline devices, nothing on disk."""
+"""Nothing outlives its moment: what devices retain is cleared, no queue for offline devices, nothing on disk."""
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from common.tokens import generate_token
-from tests.support.clients import MQTT5, MQTT311, Clients, sentinel_comes_first
+from gateway.publishing.mqtt.mqtt_client import MqttPublisher
+from gateway.settings import BrokerSettings
+from tests.support.clients import Clients, Message, sentinel_comes_first
+from tests.support.devices.awtrix_ng import AwtrixNg
 from tests.support.mosquitto import run_relay
+from tests.support.relays import Relay
 
-RETAIN_NOT_SUPPORTED = 154  # 0x9A
 UNSPECIFIED_ERROR = 128  # what paho reports when an MQTT 3.1.1 broker just closes the socket
 
 
-@pytest.mark.parametrize(
-    ("protocol", "reason_code"),
-    [pytest.param(MQTT311, UNSPECIFIED_ERROR, id="mqtt311"), pytest.param(MQTT5, RETAIN_NOT_SUPPORTED, id="mqtt5")],
-)
-def test_retained_publish_from_gateway_is_refused_and_never_replayed(mqtt: Clients, protocol: int, reason_code: int) -> None:
-    token = generate_token()
-    gateway = mqtt.gateway(protocol=protocol)
+@pytest.fixture
+def gateway_publisher(relay: Relay) -> Iterator[MqttPublisher]:
+    """The gateway's own publisher on the gateway listener, connected (its connect-time sweep has run)."""
+    broker = BrokerSettings(relay.host, relay.gateway_port, relay.gateway_username, relay.gateway_password, external=True)
+    publisher = MqttPublisher(broker, 1.5)
+    assert publisher.wait_until(connected=True, timeout_s=10)
+    yield publisher
+    publisher.stop()
 
-    gateway.send(f"awtrix/{token}/notify", b'{"text":"stale"}', qos=1, retain=True)
 
-    assert gateway.wait_disconnected() == reason_code
+def retained(mqtt: Clients, token: str) -> list[Message]:
+    """Return what a new subscriber to the token's namespace gets at once: the retained messages kept there."""
+    late = mqtt.device(token)
+    late.subscribe(f"awtrix/{token}/#")
+    return [message for message in sentinel_comes_first(late, mqtt.gateway(), token) if message.retain]
+
+
+def test_ng_clock_with_its_retained_will_connects_and_stays_connected(relay: Relay, mqtt: Clients, token: str) -> None:
+    clock = AwtrixNg(relay.host, relay.device_port, token).start()
+    try:
+        assert {message.topic for message in retained(mqtt, token)} >= {f"awtrix/{token}/availability"}
+        assert not clock.closed.is_set()
+    finally:
+        clock.close()
+
+
+def test_what_ng_retains_is_cleared_by_the_gateway_once_its_will_says_offline(
+    relay: Relay, mqtt: Clients, gateway_publisher: MqttPublisher, token: str
+) -> None:
+    watcher = mqtt.device(token)
+    watcher.subscribe(f"awtrix/{token}/state/device")
+    clock = AwtrixNg(relay.host, relay.device_port, token).start()
+    clock.publish("state/device", b'{"bat":99}', retain=True)
+    watcher.expect_only(f"awtrix/{token}/state/device", b'{"bat":99}')
+    kept = {message.topic.removeprefix(f"awtrix/{token}/") for message in retained(mqtt, token)}
+    assert kept == {"availability", "state/capabilities", "state/prefix", "state/apps/active", "state/buttons/left",
+                    "state/buttons/select", "state/buttons/right", "state/settings", "state/audio", "state/device"}  # fmt: skip
+    clock.vanish()  # no DISCONNECT: Mosquitto publishes the retained will
+    assert watcher.next_message().payload == b""  # the gateway's clearing publish
+    assert retained(mqtt, token) == []
+
+
+def test_what_a_device_leaves_retained_elsewhere_is_swept(relay: Relay, mqtt: Clients, token: str) -> None:
     clock = mqtt.device(token)
-    clock.subscribe(f"awtrix/{token}/#")
-    assert sentinel_comes_first(clock, mqtt.gateway(), token) == []
-
-
-@pytest.mark.parametrize("subtopic", ["stats", "stats/device"])
-def test_retained_publish_from_device_disconnects_it(mqtt: Clients, subtopic: str) -> None:
-    token = generate_token()
-    clock = mqtt.device(token)
-
-    clock.send(f"awtrix/{token}/{subtopic}", b"online", retain=True)
-
-    assert clock.wait_disconnected() == UNSPECIFIED_ERROR
-
-
-@pytest.mark.parametrize(
-    ("protocol", "connack_code"),
-    [pytest.param(MQTT311, None, id="mqtt311"), pytest.param(MQTT5, RETAIN_NOT_SUPPORTED, id="mqtt5")],
-)
-def test_connect_with_retained_will_is_refused(mqtt: Clients, protocol: int, connack_code: int | None) -> None:
-    # What AWTRIX 3 does with Home Assistant discovery on (ArduinoHA's availability will is retained).
-    token = generate_token()
-    will = (f"awtrix/{token}/stats/device", "offline", 0, True)
-    clock = mqtt.new(mqtt.broker.device_port, token, "x", protocol=protocol, will=will)
-
-    connack = clock.connect()
-
-    assert (connack.reason_code if connack else None) == connack_code
-    clock.wait_disconnected()
+    clock.send(f"awtrix/{token}/stats/anything", b"stale", retain=True)
+    clock.close()
+    assert [message.payload for message in retained(mqtt, token)] == [b"stale"]  # Mosquitto keeps it, in memory
+    watcher = mqtt.device(token)
+    watcher.subscribe(f"awtrix/{token}/stats/anything")
+    assert watcher.next_message().retain
+    broker = BrokerSettings(relay.host, relay.gateway_port, relay.gateway_username, relay.gateway_password, external=True)
+    publisher = MqttPublisher(broker, 1.5)
+    try:
+        assert publisher.wait_until(connected=True, timeout_s=10)
+        assert watcher.next_message().payload == b""  # the sweep at connect clears it
+        assert retained(mqtt, token) == []
+    finally:
+        publisher.stop()
 
 
 def test_connect_with_plain_will_is_accepted(mqtt: Clients) -> None:
@@ -99,3 +121,23 @@ def test_shipped_config_overrides_debian_persistence(tmp_path: Path, drop: tuple
     with run_relay(tmp_path / "relay", drop=drop) as broker:
         persistence_dir = broker.persistence_dir
     assert (persistence_dir / "mosquitto.db").exists() is database_written
+
+
+def test_ng_retained_state_left_while_no_gateway_was_connected_is_cleared_when_one_connects(
+    relay: Relay, mqtt: Clients, token: str
+) -> None:
+    clock = AwtrixNg(relay.host, relay.device_port, token).start()
+    watcher = mqtt.device(token)
+    watcher.subscribe(f"awtrix/{token}/availability")
+    assert watcher.next_message().payload == b"online"
+    clock.vanish()
+    assert watcher.next_message().payload == b"offline"
+    assert len(retained(mqtt, token)) == 9  # Mosquitto keeps all of it (state/device is not sent on connect), the will too
+    broker = BrokerSettings(relay.host, relay.gateway_port, relay.gateway_username, relay.gateway_password, external=True)
+    publisher = MqttPublisher(broker, 1.5)
+    try:
+        assert publisher.wait_until(connected=True, timeout_s=10)
+        assert watcher.next_message().payload == b""  # its subscription brought it the retained offline: it clears
+        assert retained(mqtt, token) == []
+    finally:
+        publisher.stop()

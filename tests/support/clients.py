@@ -10,7 +10,7 @@ import paho.mqtt.client as mqtt
 from paho.mqtt.enums import CallbackAPIVersion
 from paho.mqtt.properties import Properties
 
-from common.receipts import RECEIPT_TOPIC, decode_receipt
+from common.receipts import RECEIPT_TOPIC, REPLY_TOPIC, Receipt, decode_receipt, decode_reply
 from tests.support.relays import Relay
 
 WAIT_S = 5.0
@@ -83,8 +83,10 @@ class Client:
         self._paho.on_subscribe = lambda c, u, mid, codes, p: self._ack(mid).put([code.value for code in codes])
         self._paho.on_unsubscribe = lambda c, u, mid, codes, p: self._ack(mid).put(None)
         self._paho.on_publish = lambda c, u, mid, code, p: self._ack(mid).put(code.value)
-        self.receipts: dict[int, int] = {}
+        self.receipts: dict[int, Receipt] = {}
+        self.replies: queue.Queue[tuple[int, str, bytes]] = queue.Queue()  # (sequence, topic, the clock's bytes)
         self._paho.message_callback_add(RECEIPT_TOPIC, self._on_receipt)
+        self._paho.message_callback_add(REPLY_TOPIC, lambda c, u, message: self.replies.put(decode_reply(message.payload)))
 
     def connect(self) -> Connack | None:
         """Connect and return the CONNACK, or None if the broker closed the connection without one."""
@@ -114,7 +116,15 @@ class Client:
 
     def devices_reached(self, topic: str, payload: bytes | str) -> int:
         """Publish at QoS 1 as the gateway of the embedded broker and return its receipt's device count."""
+        return self.receipt(topic, payload).reached
+
+    def receipt(self, topic: str, payload: bytes | str) -> Receipt:
+        """Publish at QoS 1 as the gateway of the embedded broker and return its whole receipt."""
         return self.receipts.pop(self._publish(topic, payload, False)[1])
+
+    def next_reply(self, timeout: float = WAIT_S) -> tuple[int, str, bytes]:
+        """Return the next answer the embedded broker forwarded: (publish sequence, topic, the clock's bytes)."""
+        return _get(self.replies, "reply", timeout)
 
     def _publish(self, topic: str, payload: bytes | str, retain: bool) -> tuple[int, int]:
         info = self._paho.publish(topic, payload, qos=1, retain=retain)
@@ -140,6 +150,12 @@ class Client:
         while (message := self.next_message(timeout)).topic != topic or message.payload != payload:
             earlier.append(message)
         return earlier
+
+    def messages_before_topic(self, topic: str, timeout: float = WAIT_S) -> Message:
+        """Wait for the next message on topic and return it, skipping the others."""
+        while (message := self.next_message(timeout)).topic != topic:
+            pass
+        return message
 
     def wait_disconnected(self, timeout: float = WAIT_S) -> int | None:
         """Wait until the broker ends the connection and return the reason code paho reports."""
@@ -171,8 +187,8 @@ class Client:
         self.messages.put(Message(message.topic, message.payload, message.qos, bool(message.retain)))
 
     def _on_receipt(self, client: mqtt.Client, userdata: object, message: mqtt.MQTTMessage) -> None:
-        mid, devices = decode_receipt(message.payload)
-        self.receipts[mid] = devices
+        receipt = decode_receipt(message.payload)
+        self.receipts[receipt.packet_id] = receipt
 
 
 def _get(box: "queue.Queue[T]", what: str, timeout: float = WAIT_S) -> T:

@@ -4,7 +4,8 @@ Two ways to use it. publish() sends one message and reads until its answer: the 
 reads the broker's answer, so a webhook costs one send and one receive and no hand-off to another thread.
 Or pipelined (gateway/publishing/embedded/pipeline.py): make the link non-blocking, queue() any number of messages, flush() them
 with one send, and collect answers() as they arrive, never waiting. Either way every message's answer is its delivery receipt
-followed by its PUBACK, which the broker writes together (common/receipts.py).
+followed by its PUBACK, which the broker writes together (common/receipts.py). A receipt may announce answers from the
+clocks it reached (an AWTRIX NG /result): they follow later as replies numbered by the publish's sequence on this link.
 """
 
 import select
@@ -24,13 +25,15 @@ from common.mqtt_codec import (
     parse_packet_id,
     parse_publish,
 )
-from common.receipts import RECEIPT_TOPIC, decode_receipt
+from common.receipts import RECEIPT_TOPIC, REPLY_TOPIC, Receipt, decode_receipt, decode_reply
+from gateway.publishing.outcome import Replies
 from gateway.settings import BrokerSettings
 
 # The broker never times a gateway connection out (keep-alive 0); a closed connection is noticed before
 # the next publish (peer_closed) or by the publish itself.
 KEEPALIVE_S = 0
-MAX_PACKET_BYTES = 4096  # the broker sends a gateway only CONNACKs, receipts and PUBACKs
+# The broker sends a gateway CONNACKs, receipts, PUBACKs and clocks' answers (a packet of up to 8192 bytes each).
+MAX_PACKET_BYTES = 16384
 # Pipelined, a worker has at most one message in flight per client connection (1,000 by default), and each
 # answer (receipt and PUBACK) is ~25 bytes: one read takes in every answer that has arrived.
 READ_BYTES = 65536
@@ -63,8 +66,10 @@ class BrokerLink:
         self._timeout_s = timeout_s
         self._buffer = bytearray()
         self._outgoing = bytearray()  # queued PUBLISH packets, not sent yet
-        self._receipts: dict[int, int] = {}  # packet id -> devices reached, until its PUBACK arrives
+        self._receipts: dict[int, Receipt] = {}  # packet id -> its receipt, until its PUBACK arrives
         self._packet_id = 0
+        self.sequence = 0  # publishes queued on this link; the broker counts the same (common/receipts.py)
+        self.replies: list[tuple[int, str, bytes]] = []  # clocks' answers read and not taken yet
         self._poll = select.poll()
         self._poll.register(sock, select.POLLRDHUP)
         self.closed = False
@@ -92,9 +97,19 @@ class BrokerLink:
 
         Raise LinkTimeout or LinkDown (the link is then closed): the message may or may not have been routed.
         """
+        receipt, _ = self.send(topic, payload, 0.0)
+        return None if receipt is None else receipt.reached
+
+    def send(self, topic: str, payload: bytes, reply_timeout_s: float) -> tuple[Receipt | None, Replies | None]:
+        """Publish at QoS 1; return its receipt and, when the receipt announces answers, those that came in time.
+
+        The answers are (topic under the prefix, the clock's bytes); None when none was announced or waited for.
+        Raise LinkTimeout or LinkDown (the link is then closed) when the broker fails; waiting for answers never does.
+        """
         deadline = time.monotonic() + self._timeout_s
         try:
             packet_id = self.queue(topic, payload)
+            sequence = self.sequence
             outgoing, self._outgoing = self._outgoing, bytearray()
             try:
                 self._sock.sendall(outgoing)
@@ -105,10 +120,48 @@ class BrokerLink:
             while True:
                 answer = self._answer(*self._read_packet(deadline))
                 if answer is not None and answer[0] == packet_id:
-                    return answer[1]
+                    receipt = answer[1]
+                    break
+            if receipt is None or not receipt.awaiting or reply_timeout_s <= 0:
+                if self.replies:  # late answers to publishes that stopped waiting
+                    self.replies.clear()
+                return receipt, None
+            return receipt, self._wait_replies(sequence, receipt.awaiting, time.monotonic() + reply_timeout_s)
         except BaseException:
             self.close()
             raise
+
+    def take_replies(self) -> list[tuple[int, str, bytes]]:
+        """Return the clocks' answers read since the last call: (publish sequence, topic, bytes)."""
+        replies, self.replies = self.replies, []
+        return replies
+
+    def _wait_replies(self, sequence: int, count: int, deadline: float) -> Replies:
+        """Read until count answers to publish sequence arrived or deadline passed; the link stays open either way."""
+        found: list[tuple[str, bytes]] = []
+        while True:
+            found += [(topic, body) for number, topic, body in self.take_replies() if number == sequence]
+            if len(found) >= count:
+                return tuple(found)
+            packet = self._next_packet()
+            if packet is not None:
+                self._answer(*packet)
+                continue
+            left = deadline - time.monotonic()
+            if left <= 0:
+                return tuple(found)
+            self._sock.settimeout(left)
+            try:
+                chunk = self._sock.recv(READ_BYTES)
+            except TimeoutError:
+                continue
+            except OSError as err:
+                raise LinkDown(err.strerror or str(err)) from err
+            finally:
+                self._sock.settimeout(self._timeout_s)
+            if not chunk:
+                raise LinkDown("the broker closed the connection")
+            self._buffer += chunk
 
     def nonblocking(self) -> None:
         """Never wait from now on (pipelined use; publish() is then no longer used).
@@ -118,8 +171,9 @@ class BrokerLink:
         self._sock.setblocking(False)
 
     def queue(self, topic: str, payload: bytes) -> int:
-        """Queue a QoS 1 PUBLISH for the next flush() and return its packet id."""
+        """Queue a QoS 1 PUBLISH for the next flush() and return its packet id (its sequence is then self.sequence)."""
         self._packet_id = self._packet_id % 0xFFFF + 1
+        self.sequence += 1
         self._outgoing += encode_publish(topic.encode("utf-8"), payload, 1, self._packet_id)
         return self._packet_id
 
@@ -140,8 +194,10 @@ class BrokerLink:
         del self._outgoing[:sent]
         return not self._outgoing
 
-    def answers(self) -> list[tuple[int, int | None]]:
-        """Read what the broker has sent, without waiting: (packet id, devices reached or None) per PUBACK.
+    def answers(self) -> list[tuple[int, Receipt | None]]:
+        """Read what the broker has sent, without waiting: (packet id, its receipt or None) per PUBACK.
+
+        The clocks' answers read meanwhile wait in self.replies (take_replies()).
 
         Raise LinkDown (the link is then closed) when the broker closed the connection or broke the protocol.
         """
@@ -185,8 +241,8 @@ class BrokerLink:
             pass
         self._sock.close()
 
-    def _answer(self, first: int, body: bytes) -> tuple[int, int | None] | None:
-        """Take in one packet from the broker; return (packet id, devices reached or None) for a PUBACK."""
+    def _answer(self, first: int, body: bytes) -> tuple[int, Receipt | None] | None:
+        """Take in one packet from the broker; return (packet id, its receipt or None) for a PUBACK."""
         kind = first >> 4
         if kind == PUBACK:
             packet_id = parse_packet_id(body)
@@ -195,8 +251,10 @@ class BrokerLink:
             try:
                 topic, _, payload, _ = parse_publish(first & 0x0F, body)
                 if topic == RECEIPT_TOPIC:
-                    packet_id, devices = decode_receipt(payload)
-                    self._receipts[packet_id] = devices
+                    receipt = decode_receipt(payload)
+                    self._receipts[receipt.packet_id] = receipt
+                elif topic == REPLY_TOPIC:
+                    self.replies.append(decode_reply(payload))
             except (MalformedPacket, ValueError) as err:
                 raise LinkDown(f"malformed delivery receipt: {err}") from err
         return None

@@ -8,22 +8,45 @@ selector, and each PUBACK (with its delivery receipt) resumes the request that w
 keeps many publishes in flight, pays one send and one receive per batch, not per webhook, and never sits
 idle while the broker routes. The link's socket is non-blocking: nothing here ever waits.
 
-Failures end every wait at once: a link that breaks throws BrokerUnavailable into every waiting request (the
-messages may still arrive), and a link that stays silent for PUBLISH_TIMEOUT_S throws BrokerTimeout into
-them; either way the link is closed and the next publish opens a new one (with the publisher's back-off).
+A receipt that announces answers from the clocks it reached (an AWTRIX NG /result) keeps its request waiting,
+still without holding the worker, until those answers arrive (the broker forwards them numbered by the publish's
+sequence on the link) or RESULT_TIMEOUT_S passes; then the request resumes with what came. Waiting for answers
+never closes the link.
+
+Failures end every wait at once: a link that breaks throws BrokerUnavailable into every request waiting for its
+PUBACK (the messages may still arrive), and a link that stays silent for PUBLISH_TIMEOUT_S throws BrokerTimeout
+into them; either way the link is closed and the next publish opens a new one (with the publisher's back-off).
+Requests that only wait for answers resume with those that came.
 """
 
 import selectors
 import time
+from dataclasses import dataclass, field
 
 from greenlet import getcurrent, greenlet
 
+from common.receipts import Receipt
 from gateway.errors import ApiError, BrokerTimeout, BrokerUnavailable
 from gateway.publishing.embedded.link import BrokerLink, LinkDown
 from gateway.publishing.embedded.publisher import DROPPED, EmbeddedPublisher
+from gateway.publishing.outcome import Outcome
 
 # Packet ids are 1..65,535 and answers come back in order, so below this many in flight the next id is free.
 MAX_IN_FLIGHT = 60_000
+
+
+@dataclass(eq=False)
+class Awaiting:
+    """A request whose publish was acknowledged and whose clocks' answers it waits for."""
+
+    waiter: greenlet
+    deadline: float
+    receipt: Receipt
+    replies: list[tuple[str, bytes]] = field(default_factory=list)
+
+    def outcome(self) -> Outcome:
+        """Return what the request resumes with: the receipt and the answers that came."""
+        return Outcome.of(self.receipt, tuple(self.replies))
 
 
 class Pipeline:
@@ -36,9 +59,11 @@ class Pipeline:
         self._hub = getcurrent()
         self._link: BrokerLink | None = None
         self._events = 0  # what the selector watches the link for
-        # packet id -> (the request waiting for its answer, when it stops waiting); in deadline order, because
-        # every wait is equally long and entries are added as they start.
-        self._waiting: dict[int, tuple[greenlet, float]] = {}
+        # packet id -> (the request waiting for its PUBACK, when it stops waiting, its sequence, how long it waits
+        # for answers); in deadline order, because every wait is equally long and entries are added as they start.
+        self._waiting: dict[int, tuple[greenlet, float, int, float]] = {}
+        # publish sequence -> a request waiting for the clocks' answers; in deadline order too.
+        self._awaiting: dict[int, Awaiting] = {}
 
     @property
     def connected(self) -> bool:
@@ -58,12 +83,15 @@ class Pipeline:
         """Return True when called from a request's greenlet, which can hand control to the hub while it waits."""
         return getcurrent() is not self._hub
 
-    def publish(self, topic: str, payload: bytes) -> int | None:
-        """From a request's greenlet: queue the message, wait for its answer and return how many devices it reached."""
+    def publish(self, topic: str, payload: bytes, reply_timeout_s: float = 0.0) -> Outcome:
+        """From a request's greenlet: queue the message, wait for its receipt (and the clocks' answers it announces,
+        up to reply_timeout_s), and return its outcome."""
         if len(self._waiting) >= MAX_IN_FLIGHT:
             raise BrokerUnavailable()
-        packet_id = self._open().queue(topic, payload)
-        self._waiting[packet_id] = (getcurrent(), time.monotonic() + self._publisher.timeout_s)
+        link = self._open()
+        packet_id = link.queue(topic, payload)
+        deadline = time.monotonic() + self._publisher.timeout_s
+        self._waiting[packet_id] = (getcurrent(), deadline, link.sequence, reply_timeout_s)
         return self._hub.switch()
 
     def flush(self) -> None:
@@ -98,26 +126,44 @@ class Pipeline:
         except LinkDown as err:
             self._drop(link, BrokerUnavailable(DROPPED), str(err))
             return
-        for packet_id, devices in answers:
-            waiter = self._waiting.pop(packet_id, None)
-            if waiter is not None:
-                waiter[0].switch(devices)
+        now = time.monotonic()
+        for packet_id, receipt in answers:
+            entry = self._waiting.pop(packet_id, None)
+            if entry is None:
+                continue
+            waiter, _, sequence, reply_timeout_s = entry
+            if receipt is not None and receipt.awaiting and reply_timeout_s > 0:
+                self._awaiting[sequence] = Awaiting(waiter, now + reply_timeout_s, receipt)
+            else:
+                waiter.switch(Outcome.of(receipt))
+        for sequence, topic, body in link.take_replies():
+            awaiting = self._awaiting.get(sequence)
+            if awaiting is not None:  # else a late answer, to a request that stopped waiting
+                awaiting.replies.append((topic, body))
+                if len(awaiting.replies) >= awaiting.receipt.awaiting:
+                    del self._awaiting[sequence]
+                    awaiting.waiter.switch(awaiting.outcome())
 
     def next_deadline(self) -> float | None:
-        """Return when the longest-waiting request stops waiting, or None when none waits."""
-        for _, deadline in self._waiting.values():
-            return deadline
-        return None
+        """Return when the longest-waiting request stops waiting (for a PUBACK or for answers), or None."""
+        deadlines = [entry[1] for entry in self._waiting.values()][:1]
+        deadlines += [awaiting.deadline for awaiting in self._awaiting.values()][:1]
+        return min(deadlines, default=None)
 
     def expire(self, now: float) -> None:
-        """Give up on a link whose oldest message has waited PUBLISH_TIMEOUT_S without an answer."""
+        """Resume requests whose answers did not come in time; give up on a link silent for PUBLISH_TIMEOUT_S."""
         deadline = self.next_deadline()
         if deadline is None or deadline > now:
             return
         # A busy worker may not have read answers that arrived in time: take them first.
         self._take_answers()
-        deadline = self.next_deadline()
-        if deadline is not None and deadline <= now and self._link is not None:
+        for sequence, awaiting in list(self._awaiting.items()):
+            if awaiting.deadline > now:
+                break
+            del self._awaiting[sequence]
+            awaiting.waiter.switch(awaiting.outcome())
+        oldest = next(iter(self._waiting.values()), None)
+        if oldest is not None and oldest[1] <= now and self._link is not None:
             self._drop(self._link, BrokerTimeout())
 
     def close(self) -> None:
@@ -141,5 +187,8 @@ class Pipeline:
         if reason:
             self._publisher.lost(reason)
         waiting, self._waiting = self._waiting, {}
-        for waiter, _ in waiting.values():
+        awaiting, self._awaiting = self._awaiting, {}
+        for waiter, *_ in waiting.values():
             waiter.throw(error)
+        for entry in awaiting.values():  # delivered already: they resume with the answers that came
+            entry.waiter.switch(entry.outcome())

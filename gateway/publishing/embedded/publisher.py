@@ -17,8 +17,10 @@ import weakref
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
+from common.firmware import Firmware
 from gateway.errors import BrokerTimeout, BrokerUnavailable
 from gateway.publishing.embedded.link import BrokerLink, LinkDown, LinkTimeout, LoginRefused
+from gateway.publishing.outcome import Outcome
 from gateway.publishing.reconnect import RepeatFilter, client_id, retry_delay
 from gateway.settings import BrokerSettings
 
@@ -89,12 +91,16 @@ class EmbeddedPublisher:
 
     def publish(self, topic: str, payload: bytes) -> bool | None:
         """Publish at QoS 1 and return True (a device got it), False (none subscribed) or None (unknown)."""
+        reached = self.send(topic, payload).reached
+        return None if reached is None else reached > 0
+
+    def send(self, topic: str, payload: bytes, reply_timeout_s: float = 0.0) -> Outcome:
+        """Publish at QoS 1 and return its outcome, with the clocks' answers that come within reply_timeout_s."""
         if self.pipeline is not None and self.pipeline.can_wait():
-            devices = self.pipeline.publish(topic, payload)
-            return None if devices is None else devices > 0
+            return self.pipeline.publish(topic, payload, reply_timeout_s)
         link = self._link()
         try:
-            devices = link.publish(topic, payload)
+            receipt, replies = link.send(topic, payload, reply_timeout_s)
         except LinkTimeout:
             self.forget(link)
             raise BrokerTimeout() from None
@@ -102,7 +108,13 @@ class EmbeddedPublisher:
             self.forget(link)
             self.lost(str(err))
             raise BrokerUnavailable(DROPPED) from None
-        return None if devices is None else devices > 0
+        if receipt is not None and replies is None and receipt.connections is None and not receipt.busy:
+            return tuple.__new__(Outcome, (receipt.reached, None, None, None, 0))  # the plain delivery, cheaply
+        return Outcome.of(receipt, replies)
+
+    def probe(self, token: str, firmware: Firmware) -> bool:
+        """Return False: the embedded broker's receipt already says who listens (connections and their trees)."""
+        return False
 
     def _link(self) -> BrokerLink:
         link: BrokerLink | None = getattr(self._local, "link", None)

@@ -27,7 +27,7 @@ def assert_error(response: object, status: int, code: str) -> None:
         ({"token": "short"}, 400, "invalid_token"),
         ({"headers": {"Authorization": f"Bearer {OTHER}"}}, 400, "conflicting_tokens"),
         ({"mode": None}, 400, "missing_mode"),
-        ({"mode": "r2d2"}, 400, "unknown_mode"),
+        ({"mode": "r2d3"}, 400, "unknown_mode"),
         ({"mode": "reboot"}, 403, "mode_not_enabled"),
         ({"mode": "custom/no spaces"}, 400, "invalid_app_name"),
         ({"body": b'{"text":"\xff"}'}, 400, "invalid_encoding"),
@@ -57,7 +57,7 @@ def test_webhook_packet_over_8192_bytes_is_refused_even_under_the_body_limit(mak
 
 def test_webhook_error_answers_never_contain_the_token(refusing_gateway: Gateway) -> None:
     answers = [
-        refusing_gateway.webhook(TOKEN, mode="r2d2"),
+        refusing_gateway.webhook(TOKEN, mode="r2d3"),
         refusing_gateway.webhook(TOKEN, body=b"{"),
         refusing_gateway.webhook(TOKEN + "!"),
         refusing_gateway.webhook(TOKEN, headers={"Authorization": f"Bearer {OTHER}"}),

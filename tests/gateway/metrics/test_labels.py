@@ -1,15 +1,18 @@
 """The metrics' label values are fixed and bounded: mode families from the firmware tables, answers from the error catalog."""
 
+import json
 import re
 from pathlib import Path
 
 import pytest
 
 from common.firmware import FIRMWARES
+from gateway.app.openapi import openapi_document
 from gateway.errors import ERROR_CODES
 from gateway.metrics.definitions import series_bound
-from gateway.metrics.labels import ANSWERS, FAMILIES, KINDS, OTHER, delivery_answer, family_of, labels_of, slot_of
+from gateway.metrics.labels import ANSWERS, FAMILIES, KINDS, OTHER, answer_of, family_of, labels_of, slot_of
 from gateway.ratelimit.limiter import BREACH_MESSAGES
+from gateway.settings import GatewaySettings
 
 README = (Path(__file__).resolve().parents[3] / "README.md").read_text()
 
@@ -23,17 +26,35 @@ def test_every_fixed_mode_of_every_firmware_is_a_family_of_its_own() -> None:
 @pytest.mark.parametrize(
     ("mode", "family"),
     [("custom/solar", "custom"), ("custom/" + "x" * 40, "custom"), ("custom", "custom"), ("custom/", "custom"),
-     (None, OTHER), ("", OTHER), ("notify/extra", OTHER), ("NOTIFY", OTHER), ("awtrix/abc", OTHER), ("sleep", "sleep")],
+     (None, OTHER), ("", OTHER), ("notify/extra", OTHER),
+     ("cmd/apps/pushed/x", "cmd/apps/pushed"), ("cmd/notify/dismiss/x", "cmd/notify/dismiss"), ("NOTIFY", OTHER),
+     ("awtrix/abc", OTHER), ("sleep", "sleep")],
 )  # fmt: skip
 def test_named_modes_count_as_their_prefix_and_anything_else_as_other(mode: str | None, family: str) -> None:
     assert FAMILIES[family_of(mode)] == family
 
 
 def test_answers_are_the_delivery_outcomes_and_every_error_code() -> None:
-    assert ANSWERS[:4] == ("delivered", "no_device_connected", "device_not_listening", "delivery_unknown")
-    assert set(ANSWERS[4:]) == set(ERROR_CODES)
-    answers = (delivery_answer(True), delivery_answer(False), delivery_answer(None))
-    assert answers == ("delivered", "no_device_connected", "delivery_unknown")
+    delivery = ("delivered", "translated", "no_device_connected", "device_not_listening", "device_busy", "accepted")
+    assert ANSWERS[:7] == (*delivery, "delivery_unknown")
+    assert set(ANSWERS[7:]) == set(ERROR_CODES)
+    document = json.dumps(openapi_document(GatewaySettings()))
+    reasons = set(re.findall(r'"reason": \{"enum": \[([^\]]*)\]', document)[0].replace('"', "").split(", "))
+    assert reasons and reasons <= set(ANSWERS)  # every 202 reason the API can give is a label value
+
+
+@pytest.mark.parametrize(
+    ("fields", "answer"),
+    [({"delivered": True, "mode": "notify"}, "delivered"),
+     ({"delivered": True, "mode": "notify", "translated_for": "awtrix_ng", "result": None}, "translated"),
+     ({"delivered": False, "reason": "device_busy", "mode": "notify"}, "device_busy"),
+     ({"delivered": False, "reason": "device_not_listening", "mode": "notify"}, "device_not_listening"),
+     ({"delivered": None, "reason": "broker_gives_no_delivery_signal", "mode": "notify"}, "delivery_unknown"),
+     ({"accepted": True, "mode": "notify"}, "accepted"),
+     ({"delivered": False, "reason": "a-new-reason", "mode": "notify"}, "http_error")],
+)  # fmt: skip
+def test_a_delivered_webhooks_answer_fields_give_its_label(fields: dict[str, object], answer: str) -> None:
+    assert answer_of(fields) == answer
 
 
 def test_rate_limit_kinds_are_the_limiters() -> None:

@@ -9,6 +9,7 @@ from gateway.app import create_app
 from gateway.errors import BrokerTimeout, BrokerUnavailable
 from gateway.metrics.definitions import GatewayMetrics
 from gateway.metrics.recording import METRICS_KEY, Recorder
+from gateway.publishing.outcome import Outcome
 from gateway.settings import GatewaySettings, RateLimitSettings
 from tests.gateway.conftest import Gateway
 from tests.support.scrape import Scrape, parse
@@ -18,7 +19,7 @@ UNLIMITED = RateLimitSettings(per_token="1000/second", per_address="1000/second"
 
 
 class ScriptedPublisher:
-    """Answers each publish with the next value of its script (an exception is raised)."""
+    """Answers each publish with the next value of its script: reached a device, nobody listens, cannot say, or raise."""
 
     connected = True
 
@@ -26,12 +27,17 @@ class ScriptedPublisher:
         self.script = list(script)
         self.payloads: list[bytes] = []
 
-    def publish(self, topic: str, payload: bytes) -> bool | None:
+    def send(self, topic: str, payload: bytes, reply_timeout_s: float = 0.0) -> Outcome:
         answer = self.script.pop(0)
         if isinstance(answer, Exception):
             raise answer
         self.payloads.append(payload)
-        return answer
+        if answer is None:
+            return Outcome(None)
+        return Outcome(1) if answer else Outcome(0, connections=0, trees=frozenset())  # nothing to translate for
+
+    def probe(self, token: str, firmware: object) -> bool:
+        return False
 
 
 class Metered:
@@ -91,12 +97,11 @@ def test_each_webhook_is_counted_once_under_its_family_and_answer(metered: Calla
     assert token not in counted.text and "secret-app-name" not in counted.text
 
 
-def test_hidden_presence_still_counts_what_the_broker_said(metered: Callable[..., Metered], token: str) -> None:
+def test_hidden_presence_counts_every_answer_it_hides_as_accepted(metered: Callable[..., Metered], token: str) -> None:
     relay = metered(ScriptedPublisher(True, False), hide_presence=True)
     assert [relay.gateway.webhook(token).get_json() for _ in range(2)] == [{"accepted": True, "mode": "notify"}] * 2
     counted = relay.scrape()
-    assert counted.value(WEBHOOKS, family="notify", answer="delivered") == 1
-    assert counted.value(WEBHOOKS, family="notify", answer="no_device_connected") == 1
+    assert counted.value(WEBHOOKS, family="notify", answer="accepted") == 2  # what the gateway chose not to know
 
 
 @pytest.mark.parametrize(

@@ -226,12 +226,16 @@ def test_publish_packet_bytes_counts_header_topic_packet_id_and_payload(topic: s
     assert publish_packet_bytes(topic, b"x" * payload_bytes) == expected
 
 
-def notify_with_packet_of(size: int) -> bytes:
-    """Return a compact notify body whose QoS 1 PUBLISH to TOKEN's notify topic is exactly size bytes."""
-    overhead = publish_packet_bytes(topic_for(TOKEN, "notify"), b'{"text":""}')
+# A custom app's document (8192 bytes) holds any text that fits the packet; a notify's (6144) does not.
+APP = "custom/solar"
+
+
+def app_with_packet_of(size: int) -> bytes:
+    """Return a compact custom app body whose QoS 1 PUBLISH to TOKEN's custom/solar topic is exactly size bytes."""
+    overhead = publish_packet_bytes(topic_for(TOKEN, APP), b'{"text":""}')
     text_length = size - overhead - 1  # the remaining length needs one more byte beyond 127
     raw = b'{"text":"' + b"x" * text_length + b'"}'
-    assert publish_packet_bytes(topic_for(TOKEN, "notify"), raw) == size
+    assert publish_packet_bytes(topic_for(TOKEN, APP), raw) == size
     return raw
 
 
@@ -240,21 +244,21 @@ def raw_webhook(raw_body: bytes, mode: str = "notify", content_type: str | None 
 
 
 def test_packet_of_exactly_8192_bytes_is_accepted() -> None:
-    webhook = parse_webhook(raw_webhook(notify_with_packet_of(MAX_PACKET_BYTES)), GatewaySettings())
+    webhook = parse_webhook(raw_webhook(app_with_packet_of(MAX_PACKET_BYTES), APP), GatewaySettings())
     assert publish_packet_bytes(webhook.topic, webhook.payload) == 8192
 
 
 def test_packet_of_8193_bytes_is_refused_with_413() -> None:
     with pytest.raises(ApiError) as caught:
-        parse_webhook(raw_webhook(notify_with_packet_of(MAX_PACKET_BYTES + 1)), GatewaySettings(max_body_bytes=9000))
+        parse_webhook(raw_webhook(app_with_packet_of(MAX_PACKET_BYTES + 1), APP), GatewaySettings(max_body_bytes=9000))
     assert (caught.value.status, caught.value.code) == (413, "body_too_large")
     assert "8193" in caught.value.message
 
 
 def test_packet_limit_applies_to_the_compact_payload_not_the_raw_body() -> None:
-    compact = notify_with_packet_of(MAX_PACKET_BYTES)
+    compact = app_with_packet_of(MAX_PACKET_BYTES)
     padded = compact.replace(b'{"text":', b'{ "text" :  ')
-    webhook = parse_webhook(raw_webhook(padded), GatewaySettings(max_body_bytes=9000))
+    webhook = parse_webhook(raw_webhook(padded, APP), GatewaySettings(max_body_bytes=9000))
     assert webhook.payload == compact
 
 
@@ -264,9 +268,9 @@ def test_parse_webhook_returns_topic_and_payload_for_the_mode() -> None:
 
 
 def test_parse_webhook_checks_token_before_mode_before_body() -> None:
-    nothing_right = RawWebhook(query_tokens=[], authorization=None, mode="r2d2", content_type=None, body=b"\xff")
+    nothing_right = RawWebhook(query_tokens=[], authorization=None, mode="r2d3", content_type=None, body=b"\xff")
     assert code_of(parse_webhook, nothing_right, GatewaySettings()) == "missing_token"
-    assert code_of(parse_webhook, raw_webhook(b"\xff", mode="r2d2"), GatewaySettings()) == "unknown_mode"
+    assert code_of(parse_webhook, raw_webhook(b"\xff", mode="r2d3"), GatewaySettings()) == "unknown_mode"
 
 
 def test_parse_webhook_honours_extra_modes() -> None:

@@ -7,10 +7,8 @@ from collections.abc import Iterator
 
 import pytest
 
-from tests.gateway.serving.test_worker import Web, closed_by_server, read_answer, webhook
-from tests.support.embedded import TEST_SECRET, EmbeddedBroker
+from tests.gateway.serving.test_worker import Web, closed_by_server, one_worker, read_answer, webhook
 from tests.support.http_attacks import LENIENT_CASES
-from tests.support.processes import start_gateway
 
 HEADER_TIMEOUT_S = 1.0
 BODY_TIMEOUT_S = 4  # GUNICORN_TIMEOUT_S
@@ -23,24 +21,13 @@ HEALTHZ = b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n"
 @pytest.fixture(scope="module")
 def front() -> Iterator[Web]:
     """One gateway worker with short time limits, a small per-address cap and a small capacity."""
-    broker = EmbeddedBroker().start()
-    env = {
-        "GATEWAY_SECRET": TEST_SECRET,
-        "MQTT_PORT": str(broker.port),
-        "GUNICORN_TIMEOUT_S": str(BODY_TIMEOUT_S),
-        "HTTP_HEADER_TIMEOUT_S": str(HEADER_TIMEOUT_S),
-        "MAX_CONNECTIONS_PER_ADDRESS": str(PER_ADDRESS),
-        "GUNICORN_WORKER_CONNECTIONS": str(CAPACITY),
-        "RATE_LIMIT_PER_TOKEN": "100000/minute",
-        "RATE_LIMIT_PER_ADDRESS": "100000/minute",
-    }
-    process, port = start_gateway(env, workers=1)
-    try:
-        process.wait_for("connected to the MQTT broker")
-        yield Web(process, port, broker)
-    finally:
-        process.stop()
-        broker.stop()
+    with one_worker(
+        GUNICORN_TIMEOUT_S=str(BODY_TIMEOUT_S),
+        HTTP_HEADER_TIMEOUT_S=str(HEADER_TIMEOUT_S),
+        MAX_CONNECTIONS_PER_ADDRESS=str(PER_ADDRESS),
+        GUNICORN_WORKER_CONNECTIONS=str(CAPACITY),
+    ) as running:
+        yield running
 
 
 def connect(web: Web, source: str = "127.0.0.1") -> socket.socket:

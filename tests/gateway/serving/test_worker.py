@@ -5,6 +5,7 @@ import random
 import socket
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 import pytest
@@ -44,24 +45,31 @@ class Web:
         return socket.create_connection(("127.0.0.1", self.port), timeout=10)
 
 
-@pytest.fixture(scope="module")
-def web() -> Iterator[Web]:
-    """One gateway with a single worker, a short request timeout and limits nobody reaches."""
+@contextmanager
+def one_worker(**env: str) -> Iterator[Web]:
+    """Run a gateway with a single worker, rate limits nobody reaches and env, in front of its own embedded broker."""
     broker = EmbeddedBroker().start()
-    env = {
+    settings = {
         "GATEWAY_SECRET": TEST_SECRET,
         "MQTT_PORT": str(broker.port),
-        "GUNICORN_TIMEOUT_S": str(TIMEOUT_S),
         "RATE_LIMIT_PER_TOKEN": "100000/minute",
         "RATE_LIMIT_PER_ADDRESS": "100000/minute",
+        **env,
     }
-    process, port = start_gateway(env, workers=1)
+    process, port = start_gateway(settings, workers=1)
     try:
         process.wait_for("connected to the MQTT broker")
         yield Web(process, port, broker)
     finally:
         process.stop()
         broker.stop()
+
+
+@pytest.fixture(scope="module")
+def web() -> Iterator[Web]:
+    """One gateway with a single worker and a short request timeout."""
+    with one_worker(GUNICORN_TIMEOUT_S=str(TIMEOUT_S)) as running:
+        yield running
 
 
 def webhook(token: str = ABSENT, body: bytes = b'{"text":"hi"}', extra: bytes = b"") -> bytes:
