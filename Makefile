@@ -19,11 +19,13 @@ $(BIN)/.installed: requirements.txt requirements-dev.txt
 setup: $(BIN)/.installed
 
 # Debian packages the tests need: Mosquitto (interop, end-to-end, bridge tests), redis (shared rate limits), openssl,
-# nginx and HAProxy (the gateway behind the reverse-proxy configurations of config/nginx/ and config/haproxy/).
-DEBIAN_TEST_PACKAGES := mosquitto mosquitto-clients redis-server openssl nginx haproxy
+# nginx and HAProxy (the gateway behind the reverse-proxy configurations of config/nginx/ and config/haproxy/);
+# chromium and its driver (the web page's browser tests, driven by Selenium), curl (the page's curl example is run).
+DEBIAN_TEST_PACKAGES := mosquitto mosquitto-clients redis-server openssl nginx haproxy chromium chromium-driver curl
 system-deps:
 	@missing=""; \
-	for tool in /usr/sbin/mosquitto /usr/bin/mosquitto_sub /usr/bin/redis-server /usr/bin/openssl /usr/sbin/nginx /usr/sbin/haproxy; do \
+	for tool in /usr/sbin/mosquitto /usr/bin/mosquitto_sub /usr/bin/redis-server /usr/bin/openssl /usr/sbin/nginx /usr/sbin/haproxy \
+	  /usr/bin/chromium /usr/bin/chromedriver /usr/bin/curl; do \
 	  [ -x "$$tool" ] || missing=yes; done; \
 	if [ -n "$$missing" ]; then \
 	  echo "installing Debian packages: $(DEBIAN_TEST_PACKAGES)"; \

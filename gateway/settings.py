@@ -18,6 +18,10 @@ _RATE = re.compile(r"\s*([1-9]\d{0,5})\s*(?:/|per)\s*([1-9]\d{0,5})?\s*(second|m
 RATE_LIMIT_STORAGE_SCHEMES = ("memory", "redis", "rediss", "redis+unix")
 MAX_TRUSTED_PROXIES = 10
 MAX_CONNECTIONS_PER_ADDRESS = 100_000
+# A host name or an IP address, as a clock's "Broker" field takes it (no scheme, no port).
+_LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?"
+_HOST_NAME = re.compile(rf"(?=.{{1,253}}$){_LABEL}(?:\.{_LABEL})*\.?")
+_IPV6 = re.compile(r"[0-9A-Fa-f:.]{2,45}")
 
 
 class SettingsError(Exception):
@@ -94,6 +98,10 @@ class GatewaySettings:
     # How many reverse proxies in front of the gateway append to X-Forwarded-For; 0 ignores the header.
     trusted_proxy_count: int = 0
     serving: ServingSettings = ServingSettings()
+    # What the web page tells people to type into their clock: the broker's public host name (None: the
+    # host name the page itself was opened with) and its device port.
+    public_mqtt_host: str | None = None
+    public_mqtt_port: int = 1883
     log_format: str = "TEXT"  # or JSON: one object per line (common/jsonlog.py)
     # GATEWAY_METRICS_PORT: where gunicorn's master serves the workers' metrics; None: off, nothing is counted.
     metrics_port: int | None = None
@@ -115,6 +123,10 @@ class GatewaySettings:
             rate_limits=_rate_limits(read),
             trusted_proxy_count=read.integer("TRUSTED_PROXY_COUNT", cls.trusted_proxy_count, 0, MAX_TRUSTED_PROXIES),
             serving=_serving(read),
+            public_mqtt_host=_public_mqtt_host(read),
+            # The embedded broker's devices connect where the gateway does; an external broker's device
+            # listener is not the gateway's (config/mosquitto: 1883 for devices, 1884 for the gateway).
+            public_mqtt_port=read.integer("PUBLIC_MQTT_PORT", cls.public_mqtt_port if url else broker.port, 1, 65535),
             log_format=read.choice("LOG_FORMAT", cls.log_format, LOG_FORMATS),
             metrics_port=None if (listener := metrics_listener(read)) is None else listener[1],
         )
@@ -201,6 +213,17 @@ def _url_port(parts: SplitResult) -> int | None:
     if port is None:
         return _URL_DEFAULT_PORTS.get(parts.scheme, 1883)
     return port or None
+
+
+def _public_mqtt_host(read: EnvReader) -> str | None:
+    host = read.text("PUBLIC_MQTT_HOST")
+    if host is None:
+        return None
+    bare = host[1:-1] if host.startswith("[") and host.endswith("]") else host
+    if _HOST_NAME.fullmatch(bare) is None and not (":" in bare and _IPV6.fullmatch(bare)):
+        read.fail("PUBLIC_MQTT_HOST", "must be a host name or an IP address, without a scheme or a port")
+        return None
+    return bare
 
 
 def _extra_modes(read: EnvReader) -> frozenset[str]:

@@ -5,7 +5,7 @@ import os
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from gateway.app import views
+from gateway.app import page, views
 from gateway.app.extensions import PUBLISHER_KEY, SETTINGS_KEY
 from gateway.app.handlers import register_error_handlers
 from gateway.app.logs import configure_logging, record_log_path
@@ -34,6 +34,7 @@ def create_app(settings: GatewaySettings | None = None, publisher: Publisher | N
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=settings.trusted_proxy_count)  # type: ignore[method-assign]
     install_rate_limits(app, settings.rate_limits)
     app.register_blueprint(views.blueprint)
+    app.register_blueprint(page.blueprint)
     register_error_handlers(app)
     app.after_request(record_log_path)
     install_metrics(app, settings, publisher)

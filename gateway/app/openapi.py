@@ -4,6 +4,7 @@ from typing import Any
 
 from common.firmware import CLOCKS
 from common.tokens import TOKEN_MAX_CHARS, TOKEN_MIN_CHARS
+from gateway.app.assets import MEDIA_TYPES, asset_files
 from gateway.rules.modes import NAMED_PREFIXES, allowed_modes
 from gateway.settings import GatewaySettings
 
@@ -42,6 +43,7 @@ WEBHOOK_ERRORS: dict[str, tuple[str, ...]] = {
 # another HTTP-level refusal (its status varies, its code is always http_error).
 ANY_ROUTE_ERRORS = ("not_found", "method_not_allowed", "bad_request", "too_many_connections", "http_error", "internal_error")
 RETRY_AFTER_STATUSES = frozenset({"429", "503"})
+NOT_MODIFIED = {"description": "Not modified since the ETag in If-None-Match."}
 
 
 def openapi_document(settings: GatewaySettings) -> dict[str, Any]:
@@ -53,8 +55,8 @@ def openapi_document(settings: GatewaySettings) -> dict[str, Any]:
             "version": API_VERSION,
             "description": (
                 "Relays webhooks to AWTRIX clocks: POST /cloud publishes the body to the MQTT topic "
-                "awtrix/<token>/<mode>, which the clock that logged in with that token subscribes to. "
-                'Every error answer is {"error": {"code": ..., "message": ...}}; codes are stable, '
+                "`awtrix/<token>/<mode>`, which the clock that logged in with that token subscribes to. "
+                'Every error answer is `{"error": {"code": ..., "message": ...}}`; codes are stable, '
                 "messages are for people and may change."
             ),
         },
@@ -62,6 +64,9 @@ def openapi_document(settings: GatewaySettings) -> dict[str, Any]:
             "/cloud": {"post": _webhook_operation(settings)},
             "/healthz": {"get": _health_operation()},
             "/openapi.json": {"get": _openapi_operation()},
+            "/": {"get": _page_operation("page", "The web page for people: make a token, set up a clock, send a test")},
+            "/docs": {"get": _page_operation("docs", "This document, drawn by Swagger UI")},
+            "/page/{version}/{name}": {"get": _asset_operation()},
         },
         "components": {"securitySchemes": {"bearerToken": {"type": "http", "scheme": "bearer"}}},
     }
@@ -149,6 +154,39 @@ def _openapi_operation() -> dict[str, Any]:
             "default": _error_response("default", ANY_ROUTE_ERRORS),
         },
     }
+
+
+def _page_operation(operation_id: str, summary: str) -> dict[str, Any]:
+    return {
+        "operationId": operation_id,
+        "summary": summary,
+        "responses": {
+            "200": _text_response("The page, revalidated on every visit (ETag).", ["text/html"]),
+            "304": NOT_MODIFIED,
+            "default": _error_response("default", ANY_ROUTE_ERRORS),
+        },
+    }
+
+
+def _asset_operation() -> dict[str, Any]:
+    media_types = sorted({media_type.split(";")[0] for media_type in MEDIA_TYPES.values()})
+    return {
+        "operationId": "pageFile",
+        "summary": "A file the pages load; kept for a year when the version is the current one, else revalidated",
+        "parameters": [
+            {"name": "version", "in": "path", "required": True, "schema": {"type": "string", "minLength": 1}},
+            {"name": "name", "in": "path", "required": True, "schema": {"type": "string", "enum": sorted(asset_files())}},
+        ],
+        "responses": {
+            "200": _text_response("The file.", media_types),
+            "304": NOT_MODIFIED,
+            "default": _error_response("default", ANY_ROUTE_ERRORS),
+        },
+    }
+
+
+def _text_response(description: str, media_types: list[str]) -> dict[str, Any]:
+    return {"description": description, "content": {media_type: {"schema": {"type": "string"}} for media_type in media_types}}
 
 
 def _delivered() -> dict[str, Any]:

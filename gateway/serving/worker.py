@@ -172,8 +172,8 @@ class WebhookWorker(Worker):
             if key.data is self.pipeline:
                 self.pipeline.on_ready(mask)  # type: ignore[union-attr]
                 continue
-            if served == EVENTS_PER_TURN:
-                continue
+            if served == EVENTS_PER_TURN or key.data not in self.clients:
+                continue  # (not in clients: closed earlier in this turn, e.g. to make room for new connections)
             served += 1
             if mask & selectors.EVENT_WRITE:
                 self._flush(key.data)

@@ -1,5 +1,6 @@
 """GET /openapi.json describes the real API, and its error codes cannot drift from gateway.errors."""
 
+import re
 from collections import defaultdict
 from collections.abc import Callable
 from typing import Any
@@ -29,7 +30,7 @@ def codes_by_status(document: Document) -> dict[str, set[str]]:
     for operations in document["paths"].values():
         for operation in operations.values():
             for status, response in operation["responses"].items():
-                schema = response["content"]["application/json"]["schema"]
+                schema = response.get("content", {}).get("application/json", {}).get("schema", {})
                 if "error" in schema.get("properties", {}):
                     found[status] |= set(schema["properties"]["error"]["properties"]["code"]["enum"])
     return found
@@ -41,14 +42,48 @@ def document(gateway_with: Callable[..., Gateway]) -> Document:
     return served(gateway_with())
 
 
+def openapi_path(rule: str) -> str:
+    """Return a Werkzeug rule (/page/<version>/<path:name>) as an OpenAPI path template (/page/{version}/{name})."""
+    return re.sub(r"<(?:\w+:)?(\w+)>", r"{\1}", rule)
+
+
+def app_routes(gateway: Gateway) -> dict[str, set[str]]:
+    """Return the app's routes as OpenAPI paths, each with its methods, less the ones HTTP adds by itself.
+
+    Flask's own "static" route is left out: the app has no static folder, so it serves nothing.
+    """
+    routes: dict[str, set[str]] = defaultdict(set)
+    for rule in gateway.http.application.url_map.iter_rules():
+        if rule.endpoint != "static":
+            routes[openapi_path(rule.rule)] |= {method.lower() for method in rule.methods or ()} - {"head", "options"}
+    return routes
+
+
 def test_openapi_is_served_as_openapi_3_1_and_describes_exactly_the_apps_routes(
     gateway_with: Callable[..., Gateway], document: Document
 ) -> None:
-    gateway = gateway_with()
-    routes = {rule.rule for rule in gateway.http.application.url_map.iter_rules() if rule.endpoint != "static"}
+    routes = app_routes(gateway_with())
     assert document["openapi"] == "3.1.0"
-    assert set(document["paths"]) == routes == {"/cloud", "/healthz", "/openapi.json"}
+    pages = {"/", "/docs", "/page/{version}/{name}"}
+    assert set(document["paths"]) == set(routes) == {"/cloud", "/healthz", "/openapi.json", *pages}
+    assert {path: set(operations) for path, operations in document["paths"].items()} == routes
     assert set(document["paths"]["/cloud"]) == {"post"}
+
+
+def test_openapi_declares_exactly_the_path_parameters_of_each_route(document: Document) -> None:
+    for path, operations in document["paths"].items():
+        for operation in operations.values():
+            declared = {p["name"] for p in operation.get("parameters", []) if p["in"] == "path"}
+            assert declared == set(re.findall(r"{(\w+)}", path)), path
+
+
+def test_openapi_lists_every_file_the_pages_serve(gateway_with: Callable[..., Gateway], document: Document) -> None:
+    gateway = gateway_with()
+    (name,) = (p for p in document["paths"]["/page/{version}/{name}"]["get"]["parameters"] if p["name"] == "name")
+    for file in name["schema"]["enum"]:
+        with gateway.http.get(f"/page/any/{file}") as response:
+            assert response.status_code == 200, file
+    assert {"page.js", "page.css", "swagger-ui-bundle.js", "swagger-ui.css"} <= set(name["schema"]["enum"])
 
 
 def test_openapi_lists_every_error_code_and_no_other(document: Document) -> None:

@@ -51,6 +51,10 @@ def test_serving_settings_alone_are_read_the_same_way() -> None:
         ("HTTP_HEADER_TIMEOUT_S", "2.5", lambda s: s.serving.http_header_timeout_s, 2.5),
         ("MAX_CONNECTIONS_PER_ADDRESS", "0", lambda s: s.serving.max_connections_per_address, 0),
         ("MAX_CONNECTIONS_PER_ADDRESS", "20", lambda s: s.serving.max_connections_per_address, 20),
+        ("PUBLIC_MQTT_HOST", "relay.example.org", lambda s: s.public_mqtt_host, "relay.example.org"),
+        ("PUBLIC_MQTT_HOST", "203.0.113.7", lambda s: s.public_mqtt_host, "203.0.113.7"),
+        ("PUBLIC_MQTT_HOST", "[2001:db8::7]", lambda s: s.public_mqtt_host, "2001:db8::7"),
+        ("PUBLIC_MQTT_PORT", "11883", lambda s: s.public_mqtt_port, 11883),
         ("LOG_FORMAT", "json", lambda s: s.log_format, "JSON"),
         ("LOG_FORMAT", "Text", lambda s: s.log_format, "TEXT"),
         ("GATEWAY_METRICS_PORT", "9101", lambda s: s.metrics_port, 9101),
@@ -64,9 +68,21 @@ def test_settings_variable_is_parsed(name: str, raw: str, read: object, expected
 
 @pytest.mark.parametrize(
     "name",
-    ["GATEWAY_USERNAME", "MQTT_HOST", "MQTT_PORT", "PUBLISH_TIMEOUT_S", "HIDE_PRESENCE", "EXTRA_MODES", "LOG_LEVEL", "MQTT_URL",
-     "LOG_FORMAT", "GATEWAY_METRICS_PORT"],
-)  # fmt: skip
+    [
+        "GATEWAY_USERNAME",
+        "MQTT_HOST",
+        "MQTT_PORT",
+        "PUBLISH_TIMEOUT_S",
+        "HIDE_PRESENCE",
+        "EXTRA_MODES",
+        "LOG_LEVEL",
+        "MQTT_URL",
+        "PUBLIC_MQTT_HOST",
+        "PUBLIC_MQTT_PORT",
+        "LOG_FORMAT",
+        "GATEWAY_METRICS_PORT",
+    ],
+)
 def test_settings_empty_variable_counts_as_unset(name: str) -> None:
     assert GatewaySettings.from_env({**BASE, name: ""}) == GatewaySettings.from_env(BASE)
 
@@ -91,6 +107,12 @@ def test_settings_empty_variable_counts_as_unset(name: str) -> None:
         ("MAX_CONNECTIONS_PER_ADDRESS", "-1"),
         ("GATEWAY_USERNAME", "abcdefghijkl0123"),
         ("GATEWAY_SECRET", "short"),
+        ("PUBLIC_MQTT_HOST", "mqtt://relay.example.org"),
+        ("PUBLIC_MQTT_HOST", "relay.example.org:1883"),
+        ("PUBLIC_MQTT_HOST", "two words"),
+        ("PUBLIC_MQTT_HOST", "-relay.example.org"),
+        ("PUBLIC_MQTT_PORT", "0"),
+        ("PUBLIC_MQTT_PORT", "1883/tcp"),
         ("LOG_FORMAT", "xml"),
         ("GATEWAY_METRICS_PORT", "65536"),
         ("GATEWAY_METRICS_PORT", "metrics"),
@@ -147,6 +169,19 @@ def test_settings_repr_never_shows_the_secret() -> None:
 )
 def test_settings_mqtt_url_selects_an_external_broker(url: str, expected: BrokerSettings) -> None:
     assert GatewaySettings.from_env({"MQTT_URL": url}).broker == expected
+
+
+def test_settings_public_mqtt_port_follows_the_embedded_brokers_port_unless_set() -> None:
+    assert GatewaySettings.from_env({**BASE, "MQTT_PORT": "11883"}).public_mqtt_port == 11883
+    assert GatewaySettings.from_env({**BASE, "MQTT_PORT": "11883", "PUBLIC_MQTT_PORT": "1883"}).public_mqtt_port == 1883
+
+
+def test_settings_public_mqtt_port_with_an_external_broker_is_1883_not_the_gateways_port() -> None:
+    assert GatewaySettings.from_env({"MQTT_URL": "mqtt://gateway:pw@127.0.0.1:1884"}).public_mqtt_port == 1883
+
+
+def test_settings_public_mqtt_host_defaults_to_none_so_the_page_uses_its_own_host_name() -> None:
+    assert GatewaySettings.from_env(BASE).public_mqtt_host is None
 
 
 def test_settings_mqtt_url_needs_no_gateway_secret_and_overrides_host_and_port() -> None:
