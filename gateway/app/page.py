@@ -10,14 +10,12 @@ from common.topics import TOPIC_ROOT
 from gateway.app.assets import IMMUTABLE_S, SECURITY_HEADERS, asset_content, asset_files, asset_version, media_type
 from gateway.app.extensions import settings_of
 from gateway.errors import NotFound
-from gateway.rules.modes import allowed_modes
 from gateway.settings import GatewaySettings
 
 blueprint = Blueprint("page", __name__, template_folder="web")
 RENDERED_KEY = "gateway.page.rendered"
 # AWTRIX 3 formats "<prefix>/stats/device" into 50 bytes: a longer prefix cuts its last-will topic.
 AWTRIX3_PREFIX_MAX_CHARS = 36
-NG_NOTIFY_MODE = "cmd/notify"
 
 
 @blueprint.get("/")
@@ -55,7 +53,6 @@ def page_values(settings: GatewaySettings) -> dict[str, Any]:
         "mqtt_host": settings.public_mqtt_host or "",
         "mqtt_port": settings.public_mqtt_port,
         "hide_presence": _flag(settings.hide_presence),
-        "speaks_ng": _flag(NG_NOTIFY_MODE in allowed_modes(settings.extra_modes)),
         "topic_root": TOPIC_ROOT,
         "token_min": TOKEN_MIN_CHARS,
         "token_max": TOKEN_MAX_CHARS,

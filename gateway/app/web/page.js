@@ -204,7 +204,6 @@ addEventListener("storage", () => {
   token = storedToken();
   render();
 });
-$("ng-not-yet").hidden = data.speaksNg === "true";
 token = storedToken();
 showFirmware();
 render();

@@ -94,13 +94,12 @@ def test_page_tells_the_clock_the_configured_public_broker(page_gateway: Callabl
     assert 'data-hide-presence="true"' in html
 
 
-def test_page_leaves_the_host_to_the_browser_by_default_and_says_the_relay_does_not_speak_ng_yet(
+def test_page_leaves_the_host_to_the_browser_by_default(
     get: Callable[..., TestResponse],
 ) -> None:
     html = get("/").get_data(as_text=True)
     assert 'data-mqtt-host=""' in html
     assert 'data-mqtt-port="1883"' in html
-    assert 'data-speaks-ng="false"' in html
 
 
 @pytest.mark.parametrize("path", PAGES)
@@ -167,7 +166,7 @@ def test_page_other_paths_stay_the_json_404(get: Callable[..., TestResponse], pa
 def test_page_routes_take_only_get(gateway: Gateway, path: str) -> None:
     response = gateway.http.post(path)
     assert_error(response, 405, "method_not_allowed")
-    assert set(response.headers["Allow"].split(", ")) == {"GET", "HEAD", "OPTIONS"}
+    assert set(response.headers["Allow"].split(", ")) == {"GET", "HEAD"}  # OPTIONS too is 405 (gateway/serving)
 
 
 def test_page_is_rendered_once_per_app(gateway: Gateway, get: Callable[..., TestResponse]) -> None:
