@@ -1,12 +1,13 @@
 """`python -m bench.components`: CPU per call of each piece of a webhook, measured in one process, one at a time.
 
 Starts the Procfile's broker, then times (process CPU, including the kernel's share of socket calls):
-the minimal Flask app (bench/ceiling.py) called as WSGI; the gateway app with a publisher that does nothing;
-one publish on the gateway's own link to the embedded broker, alone and pipelined in batches of PIPELINED (as
-the gateway's worker sends a turn's publishes, gateway/publishing/embedded/pipeline.py); the same through paho's
-network thread (the publisher the gateway used before, still used for external brokers); and the whole gateway app publishing for
-real, one call at a time. Each figure is the median of ROUNDS rounds of CALLS calls. No device is connected, so the broker routes
-to nobody and the publisher hears "no device" (the gateway answers 202).
+the minimal Flask app (bench/ceiling.py) called as WSGI; the gateway app with a publisher that does nothing,
+with its metrics off and on (GATEWAY_METRICS_PORT: counting only, the flush is once a second); one publish on
+the gateway's own link to the embedded broker, alone and pipelined in batches of PIPELINED (as the gateway's
+worker sends a turn's publishes, gateway/publishing/embedded/pipeline.py); the same through paho's network
+thread (the publisher the gateway used before, still used for external brokers); and the whole gateway app
+publishing for real, one call at a time. Each figure is the median of ROUNDS rounds of CALLS calls. No device
+is connected, so the broker routes to nobody and the publisher hears "no device" (the gateway answers 202).
 """
 
 import io
@@ -17,6 +18,7 @@ import statistics
 import sys
 import time
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Any
 
 from bench.ceiling import app as ceiling_app
@@ -116,6 +118,8 @@ def main() -> int:
         pieces: dict[str, tuple[Callable[[], object], int]] = {
             "minimal Flask app (bench/ceiling.py), WSGI call": (request(ceiling_app), 1),
             "gateway app, publisher doing nothing": (request(create_app(settings, NoPublisher())), 1),
+            "the same, metrics on (GATEWAY_METRICS_PORT; counting only, the flush is once a second)": (
+                request(create_app(replace(settings, metrics_port=0), NoPublisher())), 1),
             "publish on the gateway's own link (gateway/publishing/embedded/link.py)": (lambda: link.publish(TOPIC, BODY), 1),
             f"the same, per publish, pipelined {PIPELINED} at a time": (pipelined(batched, PIPELINED), PIPELINED),
             "publish through paho's network thread (gateway/publishing/mqtt/)": (lambda: paho.publish(TOPIC, BODY), 1),

@@ -1,5 +1,6 @@
 """What one run measures on one system, and the plan (counts and durations) it follows."""
 
+import statistics
 from dataclasses import dataclass, field
 
 from bench.load import Answers
@@ -87,6 +88,51 @@ class Memory:
 
 
 @dataclass
+class MetricsCost:
+    """The alternating runs, metrics off and on, and how many series the metered gateway served."""
+
+    runs: list[tuple[bool, Run]] = field(default_factory=list)  # (metrics on?, the run), in the order they ran
+    series: int = 0
+    scrapes: int = 0
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def off(self) -> list[Run]:
+        """Return the runs with metrics off."""
+        return [run for metered, run in self.runs if not metered]
+
+    @property
+    def on(self) -> list[Run]:
+        """Return the runs with metrics on."""
+        return [run for metered, run in self.runs if metered]
+
+    @property
+    def cost(self) -> float | None:
+        """Return the share of throughput the metrics cost: the median over pairs of runs of 1 - on / off.
+
+        Pairs, not the medians of each side: the two runs of a pair are seconds apart, so a machine whose speed
+        drifts over a minute moves both. Negative: the metered runs were faster.
+        """
+        ratios = []
+        for first, second in zip(self.runs[::2], self.runs[1::2], strict=False):
+            (on, off) = (first[1], second[1]) if first[0] else (second[1], first[1])
+            if off.answers.delivered_per_s and first[0] != second[0]:
+                ratios.append(on.answers.delivered_per_s / off.answers.delivered_per_s)
+        return 1 - statistics.median(ratios) if ratios else None
+
+    @staticmethod
+    def rate(runs: list[Run]) -> float:
+        """Return the median delivered:true /s of runs."""
+        return statistics.median(run.answers.delivered_per_s for run in runs) if runs else float("nan")
+
+    @staticmethod
+    def http_us(runs: list[Run]) -> float:
+        """Return the median CPU µs of the HTTP side (gunicorn, all workers) per delivered webhook of runs."""
+        per = [run.usage.http / run.answers.delivered * 1e6 for run in runs if run.answers.delivered]
+        return statistics.median(per) if per else float("nan")
+
+
+@dataclass
 class Figures:
     """Everything measured on one system."""
 
@@ -99,6 +145,7 @@ class Figures:
     memory: Memory | None = None
     skipped: str | None = None
     notes: list[str] = field(default_factory=list)
+    metrics_cost: MetricsCost | None = None  # ours only: metrics off vs on (bench/metrics_cost.py)
 
     def add_blast(self, count: int, run: Run) -> None:
         """Keep one wrk run at count devices; the count's throughput figure becomes the median of its runs."""

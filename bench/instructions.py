@@ -1,51 +1,126 @@
-"""Call the gateway app as WSGI N times with one plain JSON webhook, to count instructions per webhook with callgrind.
+"""`python -m bench.instructions`: CPU instructions per webhook with the gateway's metrics off and on, by callgrind.
 
-    PYTHONHASHSEED=0 setarch "$(uname -m)" -R valgrind --tool=callgrind python -m bench.instructions 200
-    PYTHONHASHSEED=0 setarch "$(uname -m)" -R valgrind --tool=callgrind python -m bench.instructions 2200
+Instruction counts repeat from run to run even on a busy machine, where timings do not. Each case runs the
+gateway app (WSGI, as the worker calls it) in a fresh process under `valgrind --tool=callgrind` twice, with
+SMALL and LARGE webhooks; the difference divided by LARGE - SMALL is the cost of one webhook, start-up
+and warm-up excluded. The publisher does nothing (the broker's side is not the gateway's cost); with metrics on, the
+tally is flushed into real multiprocess values every FLUSH_EVERY webhooks, as the flush thread would do twice a
+second at 5,000 webhooks/s. Needs valgrind (Debian: apt-get install valgrind). Takes a few minutes.
 
-(the difference of the two totals over 2000 is one webhook's cost; NO_LIMITS=1 leaves the rate limiter out,
-whose moving windows make the count depend on the clock). Instruction counts stay put on a busy machine.
+`python -m bench.instructions worker` measures the whole worker instead: gunicorn with one of the gateway's
+workers runs under callgrind (the embedded broker natively), serves SMALL or LARGE webhooks (no device: 202)
+over keep-alive connections, idles for FLUSH_WAIT_S so its flush thread runs, and stops; the worker's own total
+is read. Callgrind slows the worker ~50 times, so its once-a-second flush runs ~50 times as often per webhook as
+it would: the figure is an upper bound.
 """
 
-import io
+import atexit
 import os
+import re
+import secrets
+import shutil
+import subprocess
 import sys
+import tempfile
+import time
+from pathlib import Path
 
-from gateway.app import create_app
-from gateway.settings import GatewaySettings, RateLimitSettings
-
-BODY = b'{"text":"New mail","icon":"36","color":[255,255,255]}'
-UNREACHABLE = "100000000 per minute"
-
-
-class Delivering:
-    """A publisher that says every message was delivered, at no cost."""
-
-    connected = True
-
-    def publish(self, topic: str, payload: bytes) -> bool | None:
-        """Deliver nothing, and say it was delivered."""
-        return True
+SMALL, LARGE = 500, 2500
+FLUSH_EVERY = 2500
+WARM_UP = 100
+WORKER_SMALL, WORKER_LARGE = 300, 1300
+FLUSH_WAIT_S = 2.5
+UNLIMITED_ENV = {"RATE_LIMIT_PER_TOKEN": "100000/second", "RATE_LIMIT_PER_ADDRESS": "100000/second"}
 
 
-def main(count: int) -> None:
-    """Send count webhooks through the app and check each was answered 200."""
-    limits = RateLimitSettings(enabled=False) if os.environ.get("NO_LIMITS") else RateLimitSettings(UNREACHABLE, UNREACHABLE)
-    app = create_app(GatewaySettings(rate_limits=limits), Delivering())
-    environ = {
-        "REQUEST_METHOD": "POST", "SCRIPT_NAME": "", "PATH_INFO": "/cloud", "SERVER_NAME": "relay", "SERVER_PORT": "80",
-        "QUERY_STRING": "mode=notify&token=Tok3n_for-tests-0123456", "SERVER_PROTOCOL": "HTTP/1.1",
-        "REMOTE_ADDR": "192.0.2.1", "CONTENT_TYPE": "application/json", "CONTENT_LENGTH": str(len(BODY)),
-        "wsgi.url_scheme": "http", "wsgi.errors": sys.stderr, "wsgi.multithread": False, "wsgi.multiprocess": False,
-        "wsgi.run_once": False, "wsgi.version": (1, 0),
-    }  # fmt: skip
-    statuses: list[str] = []
-    for _ in range(count):
-        for _chunk in app.wsgi_app({**environ, "wsgi.input": io.BytesIO(BODY)}, lambda status, *_: statuses.append(status)):
-            pass
-    if not all(status.startswith("200") for status in statuses):
-        raise SystemExit(f"not every webhook was answered 200: {set(statuses)}")
+def run_case(metrics: bool, count: int) -> None:
+    """In this process: serve count webhooks through the gateway app."""
+    if metrics:
+        directory = tempfile.mkdtemp(prefix="bench-instructions-")
+        atexit.register(shutil.rmtree, directory, ignore_errors=True)
+        os.environ["PROMETHEUS_MULTIPROC_DIR"] = directory
+    from bench.components import UNLIMITED, NoPublisher, request
+    from gateway.app import create_app
+    from gateway.metrics.recording import METRICS_KEY
+    from gateway.settings import BrokerSettings, GatewaySettings
+
+    broker = BrokerSettings("127.0.0.1", 1, "gateway", "x" * 16)
+    settings = GatewaySettings(broker=broker, rate_limits=UNLIMITED, metrics_port=0 if metrics else None)
+    app = create_app(settings, NoPublisher())
+    recorder = app.extensions.get(METRICS_KEY)
+    if recorder is not None:
+        from gateway.metrics.definitions import process_metrics
+
+        recorder.sink = process_metrics()
+    call = request(app)
+    for _ in range(WARM_UP):  # the first calls and the first flush make caches, files and labelled children
+        call()
+    if recorder is not None:
+        recorder.tally.flush(recorder.sink)
+    for done in range(1, count + 1):
+        call()
+        if recorder is not None and done % FLUSH_EVERY == 0:
+            recorder.tally.flush(recorder.sink)
+
+
+def instructions(metrics: bool, count: int) -> int:
+    """Return the instructions callgrind counts for a whole process serving count webhooks."""
+    with tempfile.TemporaryDirectory() as out:
+        command = [
+            "valgrind", "--tool=callgrind", f"--callgrind-out-file={out}/callgrind.out",
+            sys.executable, "-m", "bench.instructions", "case", "on" if metrics else "off", str(count),
+        ]  # fmt: skip
+        result = subprocess.run(command, capture_output=True, text=True, check=True)
+    match = re.search(r"Collected : (\d+)", result.stderr)
+    if match is None:
+        raise RuntimeError(f"callgrind printed no total: {result.stderr[-1000:]}")
+    return int(match.group(1))
+
+
+def worker_instructions(metrics: bool, count: int) -> int:
+    """Return the instructions of one gunicorn worker, under callgrind, that served count webhooks."""
+    from tests.support.http import pipelined, webhook_request
+    from tests.support.processes import Process, start_broker
+
+    env = {"GATEWAY_SECRET": secrets.token_urlsafe(24)}
+    broker, mqtt_port = start_broker(env)
+    settings = {**env, **UNLIMITED_ENV, "MQTT_PORT": str(mqtt_port), "HOST": "127.0.0.1", "PORT": "0", "WEB_CONCURRENCY": "1",
+                "GUNICORN_TIMEOUT_S": "600", **({"GATEWAY_METRICS_PORT": "0"} if metrics else {})}  # fmt: skip
+    with tempfile.TemporaryDirectory() as out:
+        gunicorn = [sys.executable, str(Path(sys.executable).with_name("gunicorn")), "-c", "config/gunicorn.conf.py",
+                    "gateway.wsgi:app"]  # fmt: skip
+        web = Process(["valgrind", "--tool=callgrind", f"--callgrind-out-file={out}/callgrind.%p", *gunicorn], settings)
+        try:
+            port = int(web.wait_for(r"Listening at: http://[\d.]+:(\d+)", timeout=300).group(1))
+            web.wait_for("connected to the MQTT broker", timeout=300)
+            statuses = pipelined(port, [webhook_request(f"bench-token-{n % 50:05}") for n in range(count)], 32, 600)
+            assert set(statuses) == {202}, set(statuses)
+            time.sleep(FLUSH_WAIT_S)  # the worker idles as it would between bursts; its flush thread runs
+        finally:
+            web.stop(timeout=300)
+            broker.stop()
+    worker = re.search(r"Booting worker with pid: (\d+)", web.output)
+    total = re.search(rf"=={worker.group(1) if worker else 0}== Collected : (\d+)", web.output)
+    if total is None:
+        raise RuntimeError(f"callgrind printed no total for the worker: {web.output[-1000:]}")
+    return int(total.group(1))
+
+
+def main() -> int:
+    """Print instructions per webhook, metrics off and on."""
+    if sys.argv[1:2] == ["case"]:
+        run_case(sys.argv[2] == "on", int(sys.argv[3]))
+        return 0
+    whole = sys.argv[1:2] == ["worker"]
+    measure, small, large = (worker_instructions, WORKER_SMALL, WORKER_LARGE) if whole else (instructions, SMALL, LARGE)
+    print("the whole worker, under gunicorn" if whole else "the gateway app, called as WSGI", flush=True)
+    per = {}
+    for metrics in (False, True):
+        per[metrics] = (measure(metrics, large) - measure(metrics, small)) / (large - small)
+        print(f"metrics {'on ' if metrics else 'off'}: {per[metrics]:,.0f} instructions per webhook", flush=True)
+    print(f"metrics cost: {per[True] - per[False]:,.0f} instructions per webhook ({per[True] / per[False] - 1:+.1%})")
+    return 0
 
 
 if __name__ == "__main__":
-    main(int(sys.argv[1]))
+    sys.exit(main())

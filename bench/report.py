@@ -3,7 +3,7 @@
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from bench.figures import Figures, Plan, Run
+from bench.figures import Figures, MetricsCost, Plan, Run
 
 TARGET_DELIVERED_PER_S = 3_000
 TARGET_TIMES_RABBITMQ = 3.0
@@ -11,6 +11,7 @@ TARGET_LARGE_SHARE = 0.85
 TARGET_P99_MS = 20.0
 TARGET_BYTES_PER_DEVICE = 25_000
 TARGET_STORM_S = 30.0
+TARGET_METRICS_COST = 0.05
 RATE_TOLERANCE = 0.95  # a fixed-rate run delivering less than this share of its rate did not hold the rate
 
 Getter = Callable[[Figures], float | str | None]  # a str is shown as is, without a ratio
@@ -100,6 +101,17 @@ def _round_trip(share: float) -> Getter:
     return get
 
 
+def _metrics(read: Callable[[MetricsCost], float | str | None]) -> Getter:
+    def get(figures: Figures) -> float | str | None:
+        return read(figures.metrics_cost) if figures.metrics_cost and figures.metrics_cost.on else None
+
+    return get
+
+
+def _cost_percent(cost: MetricsCost) -> float | None:
+    return cost.cost * 100 if cost.cost is not None else None
+
+
 def targets(plan: Plan) -> dict[str, str]:
     """Return the issue's targets, keyed by a short name."""
     small = plan.device_counts[0]
@@ -111,6 +123,7 @@ def targets(plan: Plan) -> dict[str, str]:
         "verdict p99": f"<= {TARGET_P99_MS:.0f} ms with the clock's answer, rate held",
         "memory": f"<= {TARGET_BYTES_PER_DEVICE / 1000:.0f} KB",
         "storm": f"<= {TARGET_STORM_S:.0f} s",
+        "metrics": f"< {TARGET_METRICS_COST:.0%}".replace("%", " %"),
     }
 
 
@@ -147,6 +160,11 @@ def rows(plan: Plan) -> list[Row]:
             lambda f: f.verdicts.answers.delivered_per_s if f.verdicts else None),
         Row(f"broker memory per idle device, KB, {large:,} devices", _memory, 1, goal["memory"]),
         Row(f"{large:,} devices connect + subscribe after a broker restart, s", _storm, 1, goal["storm"]),
+        Row(f"metrics off / on: delivered:true /s, {middle:,} devices, alternating runs",
+            _metrics(lambda c: f"{c.rate(c.off):,.0f} / {c.rate(c.on):,.0f}")),
+        Row("metrics off / on: gunicorn's CPU µs per delivered webhook",
+            _metrics(lambda c: f"{c.http_us(c.off):,.0f} / {c.http_us(c.on):,.0f}")),
+        Row("throughput cost of metrics on (1 - on / off, median over pairs), %", _metrics(_cost_percent), 1, goal["metrics"]),
     ]  # fmt: skip
     return result
 
@@ -218,6 +236,14 @@ def verdicts_for(ours: Figures, references: list[Figures], plan: Plan) -> list[V
         per_device = ours.memory.per_device_bytes
         met = per_device <= TARGET_BYTES_PER_DEVICE and ours.memory.devices >= large
         result.append(Verdict(goal["memory"], f"{per_device / 1000:.1f} KB per device ({ours.memory.devices:,} devices)", met))
+    cost = ours.metrics_cost
+    if cost is not None and cost.cost is not None:
+        measured = (
+            f"{cost.cost:.1%} (median over {len(cost.runs) // 2} alternating pairs of runs); medians "
+            f"{cost.rate(cost.on):,.0f} vs {cost.rate(cost.off):,.0f} delivered:true /s; {cost.scrapes} scrapes, "
+            f"{cost.series} series served"
+        )
+        result.append(Verdict(goal["metrics"], measured, cost.cost < TARGET_METRICS_COST))
     if ours.storm:
         met = ours.storm.subscribed >= large and ours.storm.seconds <= TARGET_STORM_S
         measured = f"{ours.storm.subscribed:,}/{large:,} subscribed in {ours.storm.seconds:.1f} s"
@@ -242,6 +268,8 @@ def details(all_figures: list[Figures]) -> str:
             phases.append(("paced, fixed rate", figures.latency))
         if figures.verdicts:
             phases.append(("paced, NG clocks answering", figures.verdicts))
+        if figures.metrics_cost:
+            phases += [(f"wrk, metrics {'on' if on else 'off'}", run) for on, run in figures.metrics_cost.runs]
         for phase, run in phases:
             a, u = run.answers, run.usage
             split = f" ({'+'.join(f'{w:.1f}' for w in u.workers)})" if len(u.workers) > 1 else ""
@@ -267,6 +295,8 @@ def notes(all_figures: list[Figures]) -> list[str]:
         if figures.skipped:
             lines.append(f"- {figures.system}: skipped: {figures.skipped}")
         lines += [f"- {figures.system}: {note}" for note in figures.notes]
+        if figures.metrics_cost:
+            lines += [f"- {figures.system}, metrics cost: {note}" for note in figures.metrics_cost.notes]
         if figures.storm:
             s = figures.storm
             lines.append(

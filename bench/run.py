@@ -4,7 +4,7 @@ Environment: BENCH_QUICK=1 (small counts, about a minute), WEB_CONCURRENCY (guni
 default 2 as in config/gunicorn.conf.py), BENCH_SHAPES (more shapes measured at the middle device count: "3" is
 3 workers, "2x4" gunicorn's gthread worker with 2 workers x 4 threads; empty: none), BENCH_PROFILE=1 (py-spy
 profiles of the broker and the gateway workers at the middle device count), BENCH_SKIP (any of
-ceiling,mosquitto,rabbitmq), BENCH_OUT (where report.md and figures.json go).
+ceiling,metrics,mosquitto,rabbitmq), BENCH_OUT (where report.md and figures.json go).
 """
 
 import json
@@ -22,6 +22,7 @@ from bench.figures import Figures, Plan
 from bench.fleet import DeviceFleet
 from bench.host import machine, raise_open_files
 from bench.load import blast
+from bench.metrics_cost import measure_metrics_cost
 from bench.mosquitto import MosquittoSystem
 from bench.profile import Profiler
 from bench.rabbitmq import RabbitMQSystem, ensure_installed
@@ -87,6 +88,12 @@ def main() -> int:
 
     ceiling = None if "ceiling" in skip else measure_ceiling(shape, plan)
     ours = run_system(Embedded.name, lambda: Embedded(shape), plan, hook=profiler)
+    if "metrics" not in skip:
+        try:
+            ours.metrics_cost = measure_metrics_cost(shape, plan, PREFIX)
+        except Exception as err:  # the other figures still count
+            log.exception("the metrics cost phase failed")
+            ours.notes.append(f"metrics off vs on: failed: {type(err).__name__}: {err}"[:300])
     references = [
         run_system(MosquittoSystem.name, lambda: MosquittoSystem(shape), plan, "BENCH_SKIP" if "mosquitto" in skip else None),
         run_system(RabbitMQSystem.name, RabbitMQSystem, plan, "BENCH_SKIP" if "rabbitmq" in skip else ensure_installed()),

@@ -16,7 +16,7 @@ def main() -> int:
     except SettingsError as err:
         print(f"broker: refusing to start: {err}", file=sys.stderr)
         return 2
-    logs.configure(settings.log_level)
+    logs.configure(settings.log_level, settings.log_format)
     asyncio.run(serve(settings))
     return 0
 

@@ -100,6 +100,7 @@ class Connection(asyncio.Protocol):
     def data_received(self, data: bytes) -> None:
         """Handle every whole packet that has arrived; a protocol violation closes the connection."""
         self.last_heard = self.hub.now()
+        self.hub.stats.bytes_in += len(data)
         self._buffer += data
         self._drain_buffer()
 
@@ -117,7 +118,9 @@ class Connection(asyncio.Protocol):
         if qos:
             self._next_id = self._next_id % 65535 + 1
             packet_id = self._next_id
-        self.transport.write(encode_publish(topic, payload, qos, packet_id))  # type: ignore[union-attr]
+        packet = encode_publish(topic, payload, qos, packet_id)
+        self.hub.stats.bytes_out += len(packet)
+        self.transport.write(packet)  # type: ignore[union-attr]
         return True
 
     def close(self) -> None:
@@ -140,6 +143,7 @@ class Connection(asyncio.Protocol):
         self._timer = None
         deadline = self._deadline()
         if deadline is not None and self.hub.now() >= deadline:
+            self.hub.stats.timed_out(logged_in=self._state == CONNECTED)
             self.close()
         else:
             self._arm_timer()
@@ -179,8 +183,10 @@ class Connection(asyncio.Protocol):
                 first_byte, body, offset = frame
                 self._handle(first_byte, body)
         except UnsupportedProtocol as refused:
+            self.hub.stats.logins_refused["unsupported_protocol"] += 1
             self._refuse(refused.reply)
         except MalformedPacket as err:
+            self.hub.stats.malformed(err)
             log.debug("closing a connection that broke the protocol: %s", err)
             self.close()
         finally:
@@ -190,6 +196,7 @@ class Connection(asyncio.Protocol):
 
     def _send(self, data: bytes) -> None:
         """Write an answer to this client, together with the other answers of this read when there are any."""
+        self.hub.stats.bytes_out += len(data)
         if self._replies is None:
             self.transport.write(data)  # type: ignore[union-attr]
         else:

@@ -11,6 +11,7 @@ from broker.listeners import answering, is_answer, listening
 from broker.login_throttle import LoginThrottle
 from broker.routing import SubscriptionIndex
 from broker.settings import BrokerSettings
+from broker.stats import BrokerStats
 from common.firmware import Firmware
 from common.mqtt_codec import CONNACK_IDENTIFIER_REJECTED, CONNACK_NOT_AUTHORIZED, SUBACK_FAILURE, Connect
 from common.receipts import REPLY_TOPIC, encode_receipt, encode_reply
@@ -36,6 +37,7 @@ class Hub:
         self.answers = Answers()  # what answering clocks owe which gateway publish (broker/answers.py)
         self.published: dict[Connection, int] = {}  # gateway connection -> publishes received from it
         self.throttle = LoginThrottle(settings.failed_logins_per_minute)
+        self.stats = BrokerStats()  # plain ints, exported by broker/metrics.py
         self.closing = False
         self._loop: asyncio.AbstractEventLoop | None = None
         self._client_ids = itertools.count(1)
@@ -62,8 +64,10 @@ class Hub:
     def opened(self, connection: "Connection") -> bool:
         """Admit a new TCP connection unless the broker is closing or full."""
         if self.closing or len(self.connections) >= self.settings.max_connections:
+            self.stats.connections_refused += 1
             return False
         self.connections.add(connection)
+        self.stats.connections_opened += 1
         return True
 
     def login(self, connection: "Connection", connect: Connect) -> tuple[int, Identity | None]:
@@ -71,10 +75,13 @@ class Hub:
         identity = authenticate(connect.username, connect.password, self.settings.gateway_username, self.settings.gateway_secret)
         if identity is None:
             self.throttle.failed(connection.address)
+            gateway = connect.username == self.settings.gateway_username
+            self.stats.logins_refused["bad_gateway_secret" if gateway else "invalid_username"] += 1
             return CONNACK_NOT_AUTHORIZED, None
         client_id = connect.client_id
         if not client_id:
             if not connect.clean_session:
+                self.stats.logins_refused["client_id_rejected"] += 1
                 return CONNACK_IDENTIFIER_REJECTED, None  # [MQTT-3.1.3-8]
             client_id = f"auto-{next(self._client_ids)}"
         key = (identity.username, client_id)
@@ -116,21 +123,27 @@ class Hub:
             self.index.remove(connection, topic_filter)
 
     def may_publish(self, connection: "Connection", topic: str) -> bool:
-        """Return True when the connection may publish to topic."""
+        """Return True when the connection may publish to topic; count a refusal as a message dropped by the ACL."""
         if connection.is_gateway:
-            return gateway_may_publish(topic)
-        return device_may_publish(connection.username, topic)
+            allowed = gateway_may_publish(topic)
+        else:
+            allowed = device_may_publish(connection.username, topic)
+        if not allowed:
+            self.stats.dropped["acl"] += 1
+        return allowed
 
     def route(self, topic: str, payload: bytes, qos: int) -> int:
         """Hand a message to every connected subscriber's connection; return how many took it."""
         matched = self.index.match(topic)
         if not matched:
+            self.stats.dropped["no_subscriber"] += 1
             return 0
         topic_bytes = topic.encode()
         reached = 0
         for connection, granted_qos in matched.items():
             if connection.deliver(topic_bytes, payload, min(qos, granted_qos)):  # type: ignore[attr-defined]
                 reached += 1
+        self.stats.routed(len(matched), reached)
         return reached
 
     def route_from_gateway(self, gateway: "Connection", topic: str, payload: bytes, qos: int, packet_id: int) -> bytes:
@@ -138,10 +151,12 @@ class Hub:
         sequence = self.published[gateway] = self.published.get(gateway, 0) + 1
         token = token_of_topic(topic) if gateway_may_publish(topic) else None
         if token is None:
+            self.stats.dropped["acl"] += 1
             return encode_receipt(packet_id, 0)
         prefix = namespace(token)
         suffix = topic[len(prefix) :]
-        if is_answer(suffix):
+        if is_answer(suffix):  # a clock's answer topic: the gateway may not write what only clocks say
+            self.stats.dropped["acl"] += 1
             return encode_receipt(packet_id, 0, *listening(self.index.subscribers_of(token), len(prefix)))
         matched = self.index.match(topic)
         answers = answering(suffix) if matched else ()
@@ -155,6 +170,10 @@ class Hub:
                 reached += 1
                 for topics in owed:
                     awaiting += self.answers.expect(connection, topics, gateway, sequence, now)
+        if matched:  # a busy clock counts as a subscriber not keeping up
+            self.stats.routed(len(matched), reached)
+        else:
+            self.stats.dropped["no_subscriber"] += 1
         if reached or busy:
             return encode_receipt(packet_id, reached, awaiting=awaiting, busy=busy)
         return encode_receipt(packet_id, 0, *listening(self.index.subscribers_of(token), len(prefix)))
@@ -174,6 +193,12 @@ class Hub:
         pending = self.answers.take(device, suffix, self.now())
         if pending is not None:
             pending.gateway.deliver(_REPLY_TOPIC, encode_reply(pending.sequence, suffix, payload), 0)  # type: ignore[attr-defined]
+            if is_answer(suffix):  # a clock's answer, handed to the gateway publish it answers only
+                self.stats.routed(1, 1)
+            else:  # also routed to subscribers below, which counts the message
+                self.stats.deliveries += 1
+        elif is_answer(suffix):
+            self.stats.dropped["no_subscriber"] += 1  # an answer nobody waits for any more
         if not is_answer(suffix):
             self.route(topic, payload, qos)
 

@@ -18,10 +18,17 @@ async def serve(settings: BrokerSettings, started: asyncio.Event | None = None) 
         loop.add_signal_handler(signum, stop.set)
     broker = RelayBroker(settings)
     await broker.start()
+    metrics = None
+    if settings.metrics_port is not None:
+        from broker.metrics_listener import MetricsListener  # prometheus-client only when metrics are on
+
+        metrics = MetricsListener.start(settings, broker.hub)
     log.info("MQTT broker listening on %s:%s", settings.host, broker.port)
     if started is not None:
         started.set()
     await stop.wait()
     log.info("stopping: closing %s client connections", broker.connected_clients)
     await broker.shutdown()
+    if metrics is not None:
+        await metrics.close()
     log.info("stopped")

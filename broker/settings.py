@@ -6,6 +6,7 @@ from pathlib import Path
 
 from common.env import EnvReader
 from common.firmware.awtrix3 import MAX_PACKET_BYTES
+from common.jsonlog import LOG_FORMATS
 from common.tokens import is_valid_token
 
 MIN_SECRET_CHARS = 16  # the gateway asks the same
@@ -32,6 +33,9 @@ class BrokerSettings:
     tls_cert_file: str = ""
     tls_key_file: str = ""
     log_level: str = "INFO"
+    log_format: str = "TEXT"  # or JSON: one object per line (common/jsonlog.py)
+    metrics_port: int | None = None  # METRICS_PORT: Prometheus metrics on METRICS_HOST (default HOST); None: off
+    metrics_host: str = "0.0.0.0"
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str]) -> "BrokerSettings":
@@ -47,6 +51,8 @@ class BrokerSettings:
             connect_timeout_s=read.number("MQTT_CONNECT_TIMEOUT_S", cls.connect_timeout_s, 0.001, 3600),
             failed_logins_per_minute=read.integer("MQTT_FAILED_LOGINS_PER_MINUTE", cls.failed_logins_per_minute, 1, 10**6),
             log_level=read.choice("LOG_LEVEL", cls.log_level, LOG_LEVELS),
+            log_format=read.choice("LOG_FORMAT", cls.log_format, LOG_FORMATS),
+            **_metrics(read),
             **_tls(read),
         )
         if read.problems:
@@ -70,6 +76,13 @@ def _gateway_secret(read: EnvReader) -> str:
             "the gateway (`make run` generates one for a local run)",
         )
     return secret
+
+
+def _metrics(read: EnvReader) -> dict[str, object]:
+    if read.text("METRICS_PORT") is None:
+        return {}
+    host = read.text("METRICS_HOST") or read.text("HOST") or BrokerSettings.metrics_host
+    return {"metrics_port": read.integer("METRICS_PORT", 0, 0, 65535), "metrics_host": host}
 
 
 def _tls(read: EnvReader) -> dict[str, object]:

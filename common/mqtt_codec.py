@@ -29,6 +29,10 @@ class MalformedPacket(Exception):
     """The bytes break MQTT 3.1.1; the connection must be closed."""
 
 
+class PacketTooLarge(MalformedPacket):
+    """A packet is larger than the broker accepts (MQTT_MAX_PACKET_BYTES)."""
+
+
 class UnsupportedProtocol(Exception):
     """A CONNECT for another MQTT version (answer CONNACK 1), or not MQTT at all (reply is empty)."""
 
@@ -68,7 +72,7 @@ def next_frame(buffer: bytearray, offset: int, max_packet_bytes: int) -> tuple[i
             raise MalformedPacket("remaining length longer than 4 bytes")
     end = position + length
     if end - offset > max_packet_bytes:
-        raise MalformedPacket("packet larger than the broker accepts")
+        raise PacketTooLarge("packet larger than the broker accepts")
     if end > len(buffer):
         return None
     return buffer[offset], bytes(buffer[position:end]), end

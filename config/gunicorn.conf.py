@@ -3,6 +3,7 @@
 import os
 
 from common.env import EnvReader
+from gateway.metrics.master import child_exit, on_exit, post_fork, prepare_metrics, when_ready  # noqa: F401 (hooks)
 from gateway.serving.gunicorn_logging import ACCESS_LOG_FORMAT, ADDRESS_PREFIX, client_addresses_enabled
 
 _read = EnvReader(os.environ)
@@ -19,6 +20,8 @@ else:
 timeout = _read.integer("GUNICORN_TIMEOUT_S", 30, 1, 86400)
 # Connections each worker holds at once; when full, the gateway's worker closes idle then slow ones for new ones.
 worker_connections = _read.integer("GUNICORN_WORKER_CONNECTIONS", 1000, 1, 100_000)
+# GATEWAY_METRICS_PORT: the master serves the workers' metrics on a listener of its own (gateway/metrics/master.py).
+prepare_metrics(_read)
 if _read.problems:
     raise SystemExit("gateway: refusing to start, " + "; ".join(_read.problems))
 

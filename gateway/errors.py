@@ -232,9 +232,10 @@ class RateLimited(ApiError):
     status, code, retry_after_s = 429, "rate_limited", 1
     default_message = "Too many requests; retry after the number of seconds in the Retry-After header."
 
-    def __init__(self, message: str | None = None, retry_after_s: int = 1) -> None:
+    def __init__(self, message: str | None = None, retry_after_s: int = 1, kind: str | None = None) -> None:
         super().__init__(message)
         self.retry_after_s = max(1, retry_after_s)
+        self.kind = kind  # which limit: "token" or "address" (gateway/ratelimit/limiter.py), for the metrics
 
 
 class TooManyConnections(ApiError):

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from urllib.parse import SplitResult, unquote, urlsplit
 
 from common.env import EnvReader
+from common.jsonlog import LOG_FORMATS
 from common.tokens import is_valid_token
 from gateway.rules.modes import DANGEROUS_MODES
 
@@ -108,6 +109,9 @@ class GatewaySettings:
     max_tokens_per_request: int = 10
     # The largest body a template reads (it is not forwarded; what the template makes must fit max_body_bytes).
     max_template_input_bytes: int = 65536
+    log_format: str = "TEXT"  # or JSON: one object per line (common/jsonlog.py)
+    # GATEWAY_METRICS_PORT: where gunicorn's master serves the workers' metrics; None: off, nothing is counted.
+    metrics_port: int | None = None
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str]) -> "GatewaySettings":
@@ -135,6 +139,8 @@ class GatewaySettings:
                 "MAX_TOKENS_PER_REQUEST", cls.max_tokens_per_request, 1, MAX_TOKENS_PER_REQUEST
             ),
             max_template_input_bytes=read.integer("MAX_TEMPLATE_INPUT_BYTES", cls.max_template_input_bytes, 64, 1_048_576),
+            log_format=read.choice("LOG_FORMAT", cls.log_format, LOG_FORMATS),
+            metrics_port=None if (listener := metrics_listener(read)) is None else listener[1],
         )
         if read.problems:
             raise SettingsError(read.problems)
@@ -149,6 +155,17 @@ def _serving(read: EnvReader) -> ServingSettings:
             "MAX_CONNECTIONS_PER_ADDRESS", default.max_connections_per_address, 0, MAX_CONNECTIONS_PER_ADDRESS
         ),
     )
+
+
+def metrics_listener(read: EnvReader) -> tuple[str, int] | None:
+    """Return where gunicorn's master serves the gateway's metrics: (METRICS_HOST or HOST, GATEWAY_METRICS_PORT), or None.
+
+    Off unless GATEWAY_METRICS_PORT is set; 0 picks a free port (tests). Also read by config/gunicorn.conf.py.
+    """
+    if read.text("GATEWAY_METRICS_PORT") is None:
+        return None
+    port = read.integer("GATEWAY_METRICS_PORT", 0, 0, 65535)
+    return read.text("METRICS_HOST") or read.text("HOST") or "0.0.0.0", port
 
 
 def _embedded_broker(read: EnvReader) -> BrokerSettings:

@@ -29,6 +29,7 @@ def test_readme_configuration_table_lists_every_variable_of_env_example() -> Non
 
 
 LOG_LEVEL_NAMES = {"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"}
+LOG_FORMAT_NAMES = {"TEXT", "JSON"}
 WSGI_ENVIRON_KEYS = {"REQUEST_METHOD", "REMOTE_ADDR"}  # read per request by the access log, not settings
 SETTINGS_SOURCES = [
     "gateway/settings.py",
@@ -44,6 +45,6 @@ def test_every_variable_the_code_reads_is_in_env_example() -> None:
     read = set()
     for source in SETTINGS_SOURCES:
         read |= set(re.findall(r"""["']([A-Z][A-Z0-9]*(?:_[A-Z0-9]+)*)["']""", (ROOT / source).read_text()))
-    read -= LOG_LEVEL_NAMES | WSGI_ENVIRON_KEYS
+    read -= LOG_LEVEL_NAMES | LOG_FORMAT_NAMES | WSGI_ENVIRON_KEYS
     assert {"GATEWAY_SECRET", "PORT", "MQTT_PORT", "MQTT_URL"} <= read
     assert {name for name in read if f"\n{name}=" not in example} == set()

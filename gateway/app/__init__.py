@@ -9,6 +9,7 @@ from gateway.app import page, views
 from gateway.app.extensions import PUBLISHER_KEY, SETTINGS_KEY
 from gateway.app.handlers import register_error_handlers
 from gateway.app.logs import configure_logging, record_log_path
+from gateway.metrics.recording import install_metrics
 from gateway.publishing import Publisher, publisher_for
 from gateway.ratelimit.limiter import install_rate_limits
 from gateway.settings import GatewaySettings
@@ -21,7 +22,7 @@ def create_app(settings: GatewaySettings | None = None, publisher: Publisher | N
     if publisher is None:
         # Connects on first use, so creating the app never starts a thread or opens a socket (gunicorn forks afterwards).
         publisher = publisher_for(settings.broker, settings.publish_timeout_s)
-    configure_logging(settings.log_level)
+    configure_logging(settings.log_level, settings.log_format)
     app = Flask(__name__)
     # A template's input may be larger than a body the gateway forwards; parse_body holds the others to max_body_bytes.
     app.config["MAX_CONTENT_LENGTH"] = max(settings.max_body_bytes, settings.max_template_input_bytes)
@@ -38,4 +39,5 @@ def create_app(settings: GatewaySettings | None = None, publisher: Publisher | N
     views.route_sending_methods(app, settings.allow_get)
     register_error_handlers(app)
     app.after_request(record_log_path)
+    install_metrics(app, settings, publisher)
     return app

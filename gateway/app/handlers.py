@@ -17,6 +17,7 @@ from gateway.errors import (
     RateLimited,
     UnsupportedMediaType,
 )
+from gateway.metrics.recording import note_error
 
 log = logging.getLogger("gateway.handlers")  # the name in log lines, kept when the module moved
 
@@ -40,6 +41,7 @@ def register_error_handlers(app: Flask) -> None:
 
 def render_api_error(error: ApiError) -> Response:
     """Render one of our errors in the envelope."""
+    note_error(error)
     response = jsonify({"error": error.described()})
     response.status_code = error.status
     response.headers.update(error.headers())

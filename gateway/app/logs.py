@@ -5,6 +5,7 @@ import sys
 
 from flask import Flask, Response
 
+from common.jsonlog import formatter
 from gateway.app.context import current
 
 LOGGER_NAME = "gateway"
@@ -13,15 +14,18 @@ LOG_PATH_KEY = "gateway.log_path"
 FIXED_PATHS_KEY = "gateway.fixed_paths"
 
 
-def configure_logging(level: str) -> None:
-    """Set the gateway's log level and give its logs a stderr handler when nothing else handles them."""
+TEXT_FORMAT = "%(asctime)s [%(process)d] [%(levelname)s] %(name)s: %(message)s"
+
+
+def configure_logging(level: str, log_format: str = "TEXT") -> None:
+    """Set the gateway's log level and give its logs a stderr handler (TEXT or JSON) when nothing else handles them."""
     logger = logging.getLogger(LOGGER_NAME)
     logger.setLevel(level)
     # Werkzeug's development server logs request lines, query string (and token) included.
     logging.getLogger("werkzeug").setLevel(logging.WARNING)
     if not logger.handlers and not logging.getLogger().handlers:
         handler = logging.StreamHandler(sys.stderr)
-        handler.setFormatter(logging.Formatter("%(asctime)s [%(process)d] [%(levelname)s] %(name)s: %(message)s"))
+        handler.setFormatter(formatter(log_format, TEXT_FORMAT))
         logger.addHandler(handler)
 
 

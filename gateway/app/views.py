@@ -1,5 +1,7 @@
 """Serve the webhook, health and API description endpoints: parse, validate, deliver (gateway/app/delivery.py), answer."""
 
+from time import perf_counter
+
 from flask import Blueprint, Flask, current_app
 from flask.typing import ResponseReturnValue
 
@@ -10,6 +12,7 @@ from gateway.app.extensions import publisher_of, settings_of
 from gateway.app.openapi import openapi_document
 from gateway.app.several import deliver_each, several_answer
 from gateway.errors import BrokerUnavailable
+from gateway.metrics.recording import note_delivery
 from gateway.ratelimit.limiter import limit_webhook
 from gateway.rules.webhook import RawWebhook, parse_webhook
 
@@ -36,9 +39,13 @@ def cloud() -> ResponseReturnValue:
     )
     webhook = parse_webhook(raw, settings)
     publisher = publisher_of(app)
+    started = perf_counter()
     if len(webhook.tokens) > 1:
-        return several_answer(app, webhook.mode, deliver_each(publisher, webhook.each(), settings))
+        response = several_answer(app, webhook.mode, deliver_each(publisher, webhook.each(), settings))
+        note_delivery(req.environ, webhook, response.get_json(), perf_counter() - started)
+        return response
     status, fields = deliver(publisher, webhook, settings)
+    note_delivery(req.environ, webhook, fields, perf_counter() - started)
     return json_answer(app, status, **fields)
 
 

@@ -69,7 +69,7 @@ class RateLimiter:
                     allowed = _hit(self._fallback, item, key)
                     counter = self._fallback
                 if not allowed:
-                    raise RateLimited(BREACH_MESSAGES[kind], retry_after_s=_seconds_until_reset(counter, item, key))
+                    raise RateLimited(BREACH_MESSAGES[kind], _seconds_until_reset(counter, item, key), kind)
 
     def _current_counter(self) -> MovingWindowRateLimiter:
         return self._fallback if time.monotonic() < self._primary_down_until else self._counter

@@ -1,9 +1,12 @@
 """A gunicorn logger that keeps tokens and client addresses out of its lines and writes access lines cheaply."""
 
+import functools
+import json
 import logging
 import os
 import re
 import select
+import time
 import traceback
 from datetime import timedelta
 from typing import Any
@@ -12,6 +15,7 @@ from gunicorn.config import Config
 from gunicorn.glogging import Logger
 
 from common.env import parse_bool
+from common.jsonlog import JsonFormatter, timestamp
 from gateway.app.logs import LOG_PATH_KEY
 
 # Method, path (only our fixed routes; see gateway.logs), status, bytes, milliseconds. Never the query string
@@ -30,6 +34,28 @@ PIPE_BUF_BYTES = select.PIPE_BUF  # a write() of up to this much is never interl
 def client_addresses_enabled() -> bool:
     """Return True when the operator set LOG_CLIENT_ADDRESSES=true."""
     return parse_bool(os.environ.get("LOG_CLIENT_ADDRESSES", "false")) is True
+
+
+def json_logs_enabled() -> bool:
+    """Return True when the operator set LOG_FORMAT=json (the gateway's settings reject any value but text and json)."""
+    return os.environ.get("LOG_FORMAT", "").strip().upper() == "JSON"
+
+
+def json_access_line(method: str, path: str, status: int, sent: int | None, milliseconds: int, address: str | None) -> str:
+    """Return an access line as one JSON object (common/jsonlog.py), built directly: a webhook pays for one per answer."""
+    head = f'{{"time":"{timestamp(time.time())}","level":"INFO","logger":"gunicorn.access","event":"request","fields":'
+    where = "" if address is None else f',"address":{json.dumps(address)}'  # not cached: addresses are many
+    size = "null" if sent is None else sent
+    return (
+        f'{head}{{"method":{_quoted(method)},"path":{_quoted(path)},"status":{status},"bytes":{size},'
+        f'"duration_ms":{milliseconds}{where}}}}}\n'
+    )
+
+
+@functools.lru_cache(maxsize=256)
+def _quoted(text: str) -> str:
+    # Methods and paths repeat (the path is one of the gateway's fixed routes or "-"): each is escaped once.
+    return json.dumps(text, ensure_ascii=False)
 
 
 def redact(text: str, keep_addresses: bool = False) -> str:
@@ -84,6 +110,10 @@ class PrivateLogger(Logger):
         super().setup(cfg)
         if not any(isinstance(f, RedactingFilter) for f in self.error_log.filters):
             self.error_log.addFilter(RedactingFilter(client_addresses_enabled()))
+        self._json = json_logs_enabled()
+        if self._json:  # filters run before formatters: a JSON line carries the redacted text
+            for handler in (*self.error_log.handlers, *self.access_log.handlers):
+                handler.setFormatter(JsonFormatter())
         custom_logging = cfg.logconfig or cfg.logconfig_dict or cfg.logconfig_json or cfg.syslog
         formats = {ACCESS_LOG_FORMAT: False, ADDRESS_PREFIX + ACCESS_LOG_FORMAT: True}
         # Our own format to stdout: written directly, one write() per line (atomic on a pipe, so no lock).
@@ -102,9 +132,14 @@ class PrivateLogger(Logger):
         status = resp.status.split(None, 1)[0] if isinstance(resp.status, str) else resp.status
         sent = "-" if resp.sent is None else resp.sent
         milliseconds = request_time.seconds * 1000 + request_time.microseconds // 1000
-        line = f"{environ.get('REQUEST_METHOD')} {environ.get(LOG_PATH_KEY, '-')} {status} {sent} {milliseconds}ms\n"
-        if self._direct_access:
-            line = f"{environ.get('REMOTE_ADDR', '-')} {line}"
+        if self._json:
+            address = environ.get("REMOTE_ADDR", "-") if self._direct_access else None
+            line = json_access_line(environ.get("REQUEST_METHOD", "-"), environ.get(LOG_PATH_KEY, "-"), int(status),
+                                    resp.sent, milliseconds, address)  # fmt: skip
+        else:
+            line = f"{environ.get('REQUEST_METHOD')} {environ.get(LOG_PATH_KEY, '-')} {status} {sent} {milliseconds}ms\n"
+            if self._direct_access:
+                line = f"{environ.get('REMOTE_ADDR', '-')} {line}"
         if self._held is not None:
             self._held.append(line)
             return

@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from flask import Flask
 
 from gateway.app.extensions import publisher_of, settings_of
+from gateway.metrics.recording import start_metrics, stop_metrics
 from gateway.publishing import Connects
 from gateway.ratelimit.limiter import check_storage
 from gateway.settings import GatewaySettings, SettingsError
@@ -23,6 +24,7 @@ def check_settings(environ: Mapping[str, str]) -> None:
 
 def start_worker(app: Flask) -> None:
     """Connect a freshly forked worker's publisher so its first request finds the broker connected."""
+    start_metrics(app)
     check_storage(app)
     publisher = publisher_of(app)
     if not isinstance(publisher, Connects):
@@ -32,7 +34,8 @@ def start_worker(app: Flask) -> None:
 
 
 def stop_worker(app: Flask) -> None:
-    """Disconnect a worker's publisher cleanly as the worker exits."""
+    """Disconnect a worker's publisher cleanly as the worker exits, then flush its last metrics."""
     publisher = publisher_of(app)
     if isinstance(publisher, Connects):
         publisher.stop()
+    stop_metrics(app)

@@ -1,6 +1,6 @@
 """Each throughput figure of the bench is the median of its wrk runs, and every run's loss is reported."""
 
-from bench.figures import Figures, Plan, Run, Usage, median_run
+from bench.figures import Figures, MetricsCost, Plan, Run, Usage, median_run
 from bench.load import Answers
 from bench.report import rows, verdicts_for
 
@@ -45,3 +45,18 @@ def test_a_loss_in_any_run_misses_the_loss_target() -> None:
     assert not loss.met
     row = next(r for r in rows(PLAN) if r.label.startswith("loss") and "100 devices" in r.label)
     assert row.get(figures) == 1
+
+
+def test_the_metrics_cost_compares_the_medians_of_alternating_runs_against_5_percent() -> None:
+    figures = Figures("ours")
+    rates = [(False, 5_000), (True, 4_900), (True, 4_000), (False, 5_200), (False, 4_100), (True, 4_950)]
+    figures.metrics_cost = MetricsCost([(on, run(100, delivered)) for on, delivered in rates], series=42, scrapes=6)
+    # pairs: 4,900 / 5,000, 4,000 / 5,200, 4,950 / 4,100: the median ratio is 0.98
+    assert round(figures.metrics_cost.cost or 0, 3) == 0.02
+    verdict = next(v for v in verdicts_for(figures, [], PLAN) if v.target == "< 5 %")
+    assert verdict.met and verdict.measured.startswith("2.0% (median over 3 alternating pairs")
+    assert "medians 4,900 vs 5,000 delivered:true /s" in verdict.measured
+    row = next(r for r in rows(PLAN) if r.target == "< 5 %")
+    assert round(row.get(figures), 1) == 2.0  # type: ignore[arg-type]
+    figures.metrics_cost.runs[1] = (True, run(100, 4_500))  # the median ratio becomes 0.9
+    assert not next(v for v in verdicts_for(figures, [], PLAN) if v.target == "< 5 %").met

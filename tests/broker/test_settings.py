@@ -29,3 +29,15 @@ def test_values_are_parsed() -> None:
         {"GATEWAY_SECRET": "s" * 16, "MQTT_PORT": "0", "HOST": "127.0.0.1", "MQTT_CONNECT_TIMEOUT_S": "2.5"}
     )
     assert (settings.mqtt_port, settings.host, settings.connect_timeout_s) == (0, "127.0.0.1", 2.5)
+
+
+def test_metrics_and_log_format() -> None:
+    base = {"GATEWAY_SECRET": "s" * 16, "HOST": "0.0.0.0"}
+    off = BrokerSettings.from_env(base)
+    assert (off.metrics_port, off.log_format) == (None, "TEXT")
+    on = BrokerSettings.from_env({**base, "METRICS_PORT": "9102", "LOG_FORMAT": "json"})
+    assert (on.metrics_port, on.metrics_host, on.log_format) == (9102, "0.0.0.0", "JSON")
+    assert BrokerSettings.from_env({**base, "METRICS_PORT": "0", "METRICS_HOST": "127.0.0.1"}).metrics_host == "127.0.0.1"
+    with pytest.raises(SettingsError) as caught:
+        BrokerSettings.from_env({**base, "METRICS_PORT": "x", "LOG_FORMAT": "xml"})
+    assert "METRICS_PORT" in str(caught.value) and "LOG_FORMAT" in str(caught.value)

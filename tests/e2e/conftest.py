@@ -22,8 +22,11 @@ class System:
 
     def logs(self) -> str:
         """Everything the gateway and the broker logged so far."""
-        broker_output = self.broker.output if self.broker is not None else ""
-        return self.gateway.output + broker_output + self.relay.logs()
+        return self.own_logs() + self.relay.logs()
+
+    def own_logs(self) -> str:
+        """What our processes printed: the gateway, and the embedded broker if it is the relay."""
+        return self.gateway.output + (self.broker.output if self.broker is not None else "")
 
 
 @pytest.fixture(scope="module", params=KINDS)
@@ -33,17 +36,20 @@ def system(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFact
         yield start_system(stack, request.param, tmp_path_factory, workers=3)
 
 
-def start_system(stack: ExitStack, kind: str, tmp_path_factory: pytest.TempPathFactory, workers: int) -> System:
-    """Start a relay broker of kind and a gateway in front of it; stack stops them (gateway first)."""
+def start_system(
+    stack: ExitStack, kind: str, tmp_path_factory: pytest.TempPathFactory, workers: int, env: dict[str, str] | None = None
+) -> System:
+    """Start a relay broker of kind and a gateway in front of it, both with env; stack stops them (gateway first)."""
     broker: Process | None = None
+    env = env or {}
     if kind == "embedded":
         secret = secrets.token_urlsafe(24)
-        broker, port = start_broker({"GATEWAY_SECRET": secret})
+        broker, port = start_broker({"GATEWAY_SECRET": secret, **env})
         stack.callback(broker.stop)
         relay = Relay("embedded", "127.0.0.1", port, port, "gateway", secret)
     else:
         relay = stack.enter_context(mosquitto_relay(tmp_path_factory.mktemp("mosquitto")))
-    gateway, http_port = start_gateway({**relay.gateway_env(), **POLLING_LIMITS}, workers=workers)
+    gateway, http_port = start_gateway({**relay.gateway_env(), **POLLING_LIMITS, **env}, workers=workers)
     stack.callback(gateway.stop)
     gateway.wait_for(r"connected to the MQTT broker", timeout=20)
     return System(relay, gateway, http_port, broker)

@@ -2,7 +2,8 @@
 
 import pytest
 
-from gateway.settings import BrokerSettings, GatewaySettings, ServingSettings, SettingsError
+from common.env import EnvReader
+from gateway.settings import BrokerSettings, GatewaySettings, ServingSettings, SettingsError, metrics_listener
 
 SECRET = "a-long-enough-gateway-secret"
 BASE = {"GATEWAY_SECRET": SECRET}
@@ -57,6 +58,10 @@ def test_serving_settings_alone_are_read_the_same_way() -> None:
         ("ALLOW_GET", "false", lambda s: s.allow_get, False),
         ("MAX_TOKENS_PER_REQUEST", "1", lambda s: s.max_tokens_per_request, 1),
         ("MAX_TEMPLATE_INPUT_BYTES", "262144", lambda s: s.max_template_input_bytes, 262144),
+        ("LOG_FORMAT", "json", lambda s: s.log_format, "JSON"),
+        ("LOG_FORMAT", "Text", lambda s: s.log_format, "TEXT"),
+        ("GATEWAY_METRICS_PORT", "9101", lambda s: s.metrics_port, 9101),
+        ("GATEWAY_METRICS_PORT", "0", lambda s: s.metrics_port, 0),
     ],
 )
 def test_settings_variable_is_parsed(name: str, raw: str, read: object, expected: object) -> None:
@@ -77,6 +82,8 @@ def test_settings_variable_is_parsed(name: str, raw: str, read: object, expected
         "MQTT_URL",
         "PUBLIC_MQTT_HOST",
         "PUBLIC_MQTT_PORT",
+        "LOG_FORMAT",
+        "GATEWAY_METRICS_PORT",
     ],
 )
 def test_settings_empty_variable_counts_as_unset(name: str) -> None:
@@ -113,6 +120,9 @@ def test_settings_empty_variable_counts_as_unset(name: str) -> None:
         ("PUBLIC_MQTT_HOST", "-relay.example.org"),
         ("PUBLIC_MQTT_PORT", "0"),
         ("PUBLIC_MQTT_PORT", "1883/tcp"),
+        ("LOG_FORMAT", "xml"),
+        ("GATEWAY_METRICS_PORT", "65536"),
+        ("GATEWAY_METRICS_PORT", "metrics"),
     ],
 )
 def test_settings_invalid_variable_is_reported_by_name(name: str, raw: str) -> None:
@@ -203,3 +213,11 @@ def test_settings_bad_mqtt_url_is_reported_without_its_password(url: str) -> Non
     assert problems
     assert all(problem.startswith("MQTT_URL: ") for problem in problems)
     assert "hunter2secret" not in "\n".join(problems)
+
+
+def test_metrics_are_off_unless_a_port_is_set_and_listen_on_metrics_host_or_host() -> None:
+    assert GatewaySettings.from_env(BASE).metrics_port is None
+    assert metrics_listener(EnvReader({})) is None
+    assert metrics_listener(EnvReader({"GATEWAY_METRICS_PORT": "9101", "HOST": "127.0.0.1"})) == ("127.0.0.1", 9101)
+    where = {"GATEWAY_METRICS_PORT": "9101", "HOST": "0.0.0.0", "METRICS_HOST": "10.0.0.5"}
+    assert metrics_listener(EnvReader(where)) == ("10.0.0.5", 9101)

@@ -1,12 +1,15 @@
-"""Mosquitto's log and output never hold a token, a client id made of one, or a client's address."""
+"""Mosquitto's log and output never hold a token, a client id made of one, or a client's address; nor the gateway's JSON logs."""
 
+import json
 from pathlib import Path
 
 import pytest
 
 from common.tokens import generate_token
 from tests.support.clients import MQTT5, Clients
+from tests.support.http import CLIENT_ADDRESS, webhook
 from tests.support.mosquitto import HOST, MosquittoRelay, run_relay
+from tests.support.processes import start_gateway
 from tests.support.relays import from_mosquitto
 
 
@@ -73,3 +76,26 @@ def test_each_log_type_left_out_would_print_a_token(tmp_path: Path, log_type: st
         noisy_session(Clients(from_mosquitto(broker)), token, other)
 
     assert token in broker.log_path.read_text()
+
+
+def test_with_json_logs_neither_the_gateway_nor_mosquitto_names_a_token(tmp_path: Path) -> None:
+    token, other = generate_token(), generate_token()
+    with run_relay(tmp_path / "relay") as broker:
+        relay = from_mosquitto(broker)
+        gateway, port = start_gateway({**relay.gateway_env(), "LOG_FORMAT": "json"}, workers=1)
+        mqtt = Clients(relay)
+        try:
+            gateway.wait_for("connected to the MQTT broker")
+            mqtt.device(token).subscribe(f"awtrix/{token}/#")
+            assert webhook(port, token).status == 200
+            assert webhook(port, other, via_header=True).status == 202
+            noisy_session(Clients(relay), token, other)
+        finally:
+            mqtt.close_all()
+            gateway.stop()
+    written = broker.log_path.read_text() + broker.output_path.read_text()
+    lines = [json.loads(line) for line in gateway.output.splitlines() if line.strip()]
+    assert any(record["logger"] == "gunicorn.access" for record in lines)
+    for secret in (token, other):
+        assert secret not in written and secret not in gateway.output
+    assert CLIENT_ADDRESS not in gateway.output  # the address webhooks came from

@@ -5,6 +5,7 @@ import threading
 from dataclasses import replace
 
 from broker.amqtt_core import RelayBroker
+from broker.metrics_listener import MetricsListener
 from broker.settings import BrokerSettings
 
 TEST_SECRET = "test-gateway-secret"
@@ -24,6 +25,7 @@ class EmbeddedBroker:
         self._error: BaseException | None = None
         self._thread = threading.Thread(target=self._run, name="embedded-broker", daemon=True)
         self.broker: RelayBroker | None = None
+        self.metrics: MetricsListener | None = None  # with metrics_port=0: its port is self.metrics.port
 
     def start(self) -> "EmbeddedBroker":
         """Start the broker thread and wait until the listener is bound."""
@@ -62,6 +64,10 @@ class EmbeddedBroker:
         self.broker = RelayBroker(self.settings)
         await self.broker.start()
         self.port = self.broker.port
+        if self.settings.metrics_port is not None:  # as broker/server.py does
+            self.metrics = MetricsListener.start(self.settings, self.broker.hub)
         self._ready.set()
         await self._stop.wait()
         await self.broker.shutdown()
+        if self.metrics is not None:
+            await self.metrics.close()

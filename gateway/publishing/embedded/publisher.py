@@ -14,6 +14,7 @@ import os
 import threading
 import time
 import weakref
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from common.firmware import Firmware
@@ -50,6 +51,7 @@ class EmbeddedPublisher:
         self._failures = 0
         self._healthy = False  # the last attempt succeeded; only decides which lines are logged
         self._repeats = RepeatFilter()
+        self.on_link: Callable[[bool], None] = lambda up: None  # told when the link goes up or down (gateway/metrics/)
         # A forked child must not share its parent's sockets: it starts with no links.
         reference = weakref.ref(self)
         os.register_at_fork(after_in_child=lambda: (publisher := reference()) and publisher._forget_links())
@@ -151,6 +153,8 @@ class EmbeddedPublisher:
             first, self._healthy = not self._healthy, True
         # One line per recovery, not one per thread.
         log.log(logging.INFO if first else logging.DEBUG, "connected to the MQTT broker at %s (MQTT 3.1.1)", self._where)
+        if first:
+            self.on_link(True)
         return link
 
     def _failed(self, problem: str) -> None:
@@ -160,6 +164,7 @@ class EmbeddedPublisher:
             self._healthy = False
             level = self._repeats.level(problem)
         log.log(level, "%s", problem)
+        self.on_link(False)
 
     def lost(self, reason: str) -> None:
         """Note that an open link broke (one warning until the next successful connection)."""
@@ -167,6 +172,7 @@ class EmbeddedPublisher:
             was_healthy, self._healthy = self._healthy, False
         if was_healthy:
             log.warning("lost the connection to the MQTT broker at %s (%s); reconnecting", self._where, reason)
+            self.on_link(False)
 
     def forget(self, link: BrokerLink) -> None:
         """Close a link and stop counting it."""

@@ -12,6 +12,7 @@ import secrets
 import sys
 import threading
 import time
+from collections.abc import Callable
 from typing import Any
 
 import paho.mqtt.client as mqtt
@@ -68,6 +69,7 @@ class MqttPublisher:
         self._correlations = itertools.count(1)
         self._me = secrets.token_bytes(4)
         self._sweeps: set[int] = set()  # ids of the sweeping SUBSCRIBEs, to end each once granted
+        self.on_link: Callable[[bool], None] = lambda up: None  # told when the link goes up or down (gateway/metrics/)
 
     @property
     def connected(self) -> bool:
@@ -290,6 +292,7 @@ class MqttPublisher:
         with self._state:
             self._connected = connected
             self._state.notify_all()
+        self.on_link(connected)
 
     def _version_name(self) -> str:
         return "5" if self._protocol == MQTTProtocolVersion.MQTTv5 else "3.1.1"

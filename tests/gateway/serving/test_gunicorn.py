@@ -1,5 +1,6 @@
-"""The gateway under a real gunicorn: it refuses to start without a secret and its logs stay private."""
+"""The gateway under a real gunicorn: it refuses to start without a secret and its logs stay private, text or JSON."""
 
+import json
 import re
 import socket
 import sys
@@ -52,12 +53,26 @@ def test_gunicorn_refuses_to_start_without_the_secret_before_forking() -> None:
 
 
 def test_gunicorn_settings_that_are_not_numbers_in_range_are_all_named_before_forking() -> None:
-    env = {"GATEWAY_SECRET": "x" * 24, "MQTT_URL": "mqtt://127.0.0.1:1", "GUNICORN_THREADS": "0", "GUNICORN_TIMEOUT_S": "soon"}
+    env = {"GATEWAY_SECRET": "x" * 24, "MQTT_URL": "mqtt://127.0.0.1:1", "GUNICORN_THREADS": "0", "GUNICORN_TIMEOUT_S": "soon",
+           "GATEWAY_METRICS_PORT": "on"}  # fmt: skip
     output = start_gunicorn(env)
     assert output.popen.wait(30) != 0
     output.stop()
     assert "GUNICORN_THREADS: must be a whole number from 1 to 1024" in output.output
     assert "GUNICORN_TIMEOUT_S: must be a whole number from 1 to 86400" in output.output
+    assert "GATEWAY_METRICS_PORT: must be a whole number from 0 to 65535" in output.output
+    assert "Booting worker" not in output.output
+
+
+def test_gunicorn_refuses_to_start_when_the_metrics_port_is_taken() -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        output = start_gunicorn({"GATEWAY_SECRET": "x" * 24, "MQTT_PORT": "1", "GATEWAY_METRICS_PORT": str(port)})
+        assert output.popen.wait(30) != 0
+    output.stop()
+    assert f"cannot serve metrics on 127.0.0.1:{port} (GATEWAY_METRICS_PORT): Address already in use" in output.output
     assert "Booting worker" not in output.output
 
 
@@ -171,3 +186,38 @@ def test_access_lines_kept_for_a_turn_leave_in_chunks_a_pipe_never_interleaves()
     long_line = "x" * (PIPE_BUF_BYTES + 1) + "\n"
     assert pipe_sized(["a\n", long_line, "b\n"]) == ["a\n", long_line, "b\n"]
     assert pipe_sized([]) == []
+
+
+@pytest.fixture(scope="module")
+def json_logs(backend: Backend) -> list[dict[str, object]]:
+    """gunicorn's whole output after the traffic with LOG_FORMAT=json, one object per line."""
+    output = run_traffic(backend, {"LOG_FORMAT": "json"})
+    assert TOKEN not in output and BODY_MARKER not in output and CLIENT_ADDRESS not in output
+    return [json.loads(line) for line in output.splitlines() if line.strip()]
+
+
+def test_json_logs_are_one_object_per_line_with_time_level_logger_event_fields(json_logs: list[dict[str, object]]) -> None:
+    assert {tuple(sorted(record)) for record in json_logs} == {("event", "fields", "level", "logger", "time")}
+    assert all(re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z", str(record["time"])) for record in json_logs)
+    assert any(record["logger"] == "gunicorn.error" and "Listening at" in str(record["event"]) for record in json_logs)
+
+
+def test_json_access_lines_have_method_route_status_bytes_and_milliseconds(json_logs: list[dict[str, object]]) -> None:
+    access = [record["fields"] for record in json_logs if record["logger"] == "gunicorn.access"]
+    assert {(f["method"], f["path"], f["status"]) for f in access} == {("POST", "/cloud", 202), ("GET", "-", 404)}  # type: ignore[index]
+    assert all(set(f) == {"method", "path", "status", "bytes", "duration_ms"} for f in access)  # type: ignore[arg-type]
+
+
+def test_json_logs_report_malformed_requests_without_their_content(json_logs: list[dict[str, object]], backend: Backend) -> None:
+    events = [str(record["event"]) for record in json_logs]
+    if backend.kind == "mosquitto":
+        assert sum("Invalid request from ip=<redacted>" in event for event in events) == 2
+    else:
+        assert sum(event.startswith("refused a malformed request: ") for event in events) == 2
+
+
+def test_json_access_lines_carry_the_address_only_when_the_operator_asks(backend: Backend) -> None:
+    output = run_traffic(backend, {"LOG_FORMAT": "json", "LOG_CLIENT_ADDRESSES": "true"})
+    access = [json.loads(line)["fields"] for line in output.splitlines() if '"gunicorn.access"' in line]
+    assert {fields["address"] for fields in access} == {CLIENT_ADDRESS}
+    assert TOKEN not in output
